@@ -1,0 +1,92 @@
+import type { Diagnostic } from "../script/types.js";
+import type { PlanRecord } from "./plan.js";
+
+/** `file:line: severity: message` and its hint, as every command prints problems. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.loc.file}:${d.loc.line}: ${d.severity}: ${d.message}\n  hint: ${d.hint}`;
+}
+
+const KEY = "[key]";
+
+function commandLines(text: string): string[] {
+  return text.split("\n");
+}
+
+function describe(r: PlanRecord): string[] {
+  switch (r.kind) {
+    case "commentary":
+      return r.text.split("\n").map((line) => `| ${line}`.trimEnd());
+    case "command": {
+      if (!r.runs) return [`$ ${r.shown}   (typed out, not run)`];
+      if (r.display === "hidden") {
+        const lines = commandLines(r.text).map(
+          (l, i) => `${i === 0 ? "(hidden)" : "        "} ${l}`,
+        );
+        if (r.waitAfter) lines[lines.length - 1] += `   then ${KEY}`;
+        return lines;
+      }
+      const [first = "", ...rest] = commandLines(r.shown);
+      const before = r.waitBefore ? `${KEY} ` : "";
+      const how = r.display === "instant" ? "   (shown at once)" : "";
+      const after = r.waitAfter ? `   then ${KEY}` : "";
+      const lines = [
+        `${before}$ ${first}`,
+        ...rest.map((l) => `${" ".repeat(before.length)}  ${l}`),
+      ];
+      lines[lines.length - 1] += `${how}${after}`;
+      return lines;
+    }
+    case "macro": {
+      const how =
+        r.display === "hidden"
+          ? ""
+          : `   (shown as $ ${r.text}${r.waitBefore ? `, ${KEY} before` : ""})`;
+      return [`macro ${r.name}${how}`];
+    }
+    case "macro-end":
+      return [`end of macro ${r.name}${r.waitAfter ? `   then ${KEY}` : ""}`];
+    case "wait":
+      return [`${KEY} wait`];
+    case "print":
+      return [`print: ${r.text}`];
+    case "ifhook":
+      return [`ifhook ${r.name}: ${r.live ? "live, body runs" : "not live, body skipped"}`];
+    case "nested":
+      return [`nested demo ${r.target}${r.args.length > 0 ? ` ${r.args.join(" ")}` : ""}:`];
+  }
+}
+
+/** The dry run's plan for people: one block per step, located, indented by nesting. */
+export function formatPlanText(records: readonly PlanRecord[]): string {
+  const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
+  const out: string[] = [];
+  for (const r of records) {
+    const where = `${r.file}:${r.line}`.padEnd(width);
+    const indent = "  ".repeat(r.depth);
+    describe(r).forEach((line, i) => {
+      out.push(`${i === 0 ? where : " ".repeat(width)}  ${indent}${line}`.trimEnd());
+    });
+  }
+  const commands = records.filter((r) => r.kind === "command" && r.runs);
+  const shown = commands.filter((r) => r.kind === "command" && r.display !== "hidden");
+  const keys = records.reduce((n, r) => {
+    if (r.kind === "wait") return n + 1;
+    if (r.kind === "command" || r.kind === "macro") n += r.waitBefore ? 1 : 0;
+    if (r.kind === "command" || r.kind === "macro-end") n += r.waitAfter ? 1 : 0;
+    return n;
+  }, 0);
+  const nested = records.filter((r) => r.kind === "nested").length;
+  out.push(
+    "",
+    `Plan: ${commands.length} command${commands.length === 1 ? "" : "s"} (${shown.length} shown), ` +
+      `${keys} key press${keys === 1 ? "" : "es"}` +
+      (nested > 0 ? `, ${nested} nested demo${nested === 1 ? "" : "s"}` : "") +
+      ". Dry run: nothing was executed.",
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/** The dry run's plan for tools: JSON Lines, one object per step, in run order. */
+export function formatPlanJson(records: readonly PlanRecord[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join("");
+}

@@ -1,0 +1,344 @@
+import * as path from "node:path";
+import { type LoadOptions, loadScript } from "../reader/load.js";
+import type { ReadHost } from "../reader/read.js";
+import type { Diagnostic, Loc, Step } from "../script/types.js";
+import { fillBraced, type KnownEnv, staticWords } from "../util/expand.js";
+import {
+  type Display,
+  type Driver,
+  type Presentation,
+  type RunResult,
+  Walker,
+  type WalkOutcome,
+} from "../walk/walker.js";
+
+interface Located {
+  readonly file: string;
+  readonly line: number;
+  readonly depth: number;
+}
+
+/** One step of a dry run, in run order. These are the `--json` objects. */
+export type PlanRecord =
+  | (Located & { readonly kind: "commentary"; readonly text: string })
+  | (Located & {
+      readonly kind: "command";
+      /** The command exactly as the shell would receive it. */
+      readonly text: string;
+      /** What the audience would see after `$ ` (`${NAME}` filled where known). */
+      readonly shown: string;
+      readonly display: Display;
+      readonly waitBefore: boolean;
+      readonly waitAfter: boolean;
+      readonly runs: boolean;
+      readonly endLine: number;
+    })
+  | (Located & {
+      readonly kind: "macro";
+      readonly name: string;
+      readonly text: string;
+      readonly display: Display;
+      readonly waitBefore: boolean;
+    })
+  | (Located & { readonly kind: "macro-end"; readonly name: string; readonly waitAfter: boolean })
+  | (Located & { readonly kind: "wait" })
+  | (Located & { readonly kind: "print"; readonly text: string })
+  | (Located & { readonly kind: "ifhook"; readonly name: string; readonly live: boolean })
+  | (Located & {
+      readonly kind: "nested";
+      readonly target: string;
+      readonly args: readonly string[];
+    });
+
+export interface PlanInput {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly load: LoadOptions;
+  /** The command that runs this tool, as `$SHELL` will hold it. */
+  readonly shellCommand: string;
+}
+
+export type PlanResult =
+  | {
+      readonly ok: true;
+      readonly records: readonly PlanRecord[];
+      readonly warnings: readonly Diagnostic[];
+    }
+  | { readonly ok: false; readonly error: Diagnostic; readonly warnings: readonly Diagnostic[] };
+
+class PlanError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
+
+interface Context {
+  readonly host: ReadHost;
+  readonly input: PlanInput;
+  readonly records: PlanRecord[];
+  readonly warnings: Diagnostic[];
+  /** Absolute paths of the demos being planned, outermost first. */
+  readonly chain: string[];
+}
+
+/** What a dry run knows of the session: variables and the working directory. */
+class DryState {
+  cwd: string | null;
+
+  constructor(
+    readonly env: KnownEnv,
+    cwd: string,
+  ) {
+    this.cwd = cwd;
+  }
+
+  /** Learns what it can from a command that would have run, without running it. */
+  learn(text: string): void {
+    const words = staticWords(text, this.env);
+    if (words === undefined) {
+      this.forgetAssigned(text);
+      return;
+    }
+    const [first, ...rest] = words;
+    if (first === undefined) return;
+    if (first === "cd") {
+      const target = rest[0];
+      if (rest.length > 1 || this.cwd === null) this.cwd = null;
+      else if (target === undefined) this.cwd = this.env.get("HOME") ?? null;
+      else this.cwd = target === "-" ? null : path.resolve(this.cwd, target);
+      return;
+    }
+    if (first === "unset") {
+      for (const name of rest) this.env.delete(name);
+      return;
+    }
+    const assignments = first === "export" ? rest : words;
+    for (const word of assignments) {
+      const eq = word.indexOf("=");
+      const name = eq > 0 ? word.slice(0, eq) : "";
+      if (!NAME.test(name)) {
+        if (first !== "export") this.forgetAssigned(text);
+        return;
+      }
+    }
+    for (const word of assignments) {
+      const eq = word.indexOf("=");
+      this.env.set(word.slice(0, eq), word.slice(eq + 1));
+    }
+  }
+
+  /** Marks a variable assigned in a way that cannot be predicted as unknown. */
+  private forgetAssigned(text: string): void {
+    for (const line of text.split("\n")) {
+      const match = ASSIGNMENT_START.exec(line);
+      if (match?.[1]) this.env.set(match[1], null);
+    }
+  }
+}
+
+class DryDriver implements Driver {
+  private readonly macroStack: Located[] = [];
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly state: DryState,
+    private readonly depth: number,
+  ) {}
+
+  private at(loc: Loc): Located {
+    return { file: loc.file, line: loc.line, depth: this.depth };
+  }
+
+  commentary(step: Step, text: string): void {
+    this.ctx.records.push({
+      kind: "commentary",
+      ...this.at(step.loc),
+      text: fillBraced(text, this.state.env),
+    });
+  }
+
+  blank(): void {}
+
+  typed(step: Step & { text: string }, text: string): undefined {
+    const shown = fillBraced(text, this.state.env);
+    this.ctx.records.push({
+      kind: "command",
+      ...this.at(step.loc),
+      text,
+      shown,
+      display: "typed",
+      waitBefore: false,
+      waitAfter: false,
+      runs: false,
+      endLine: step.loc.line,
+    });
+    return undefined;
+  }
+
+  present(p: Presentation): "run" {
+    if (p.macro) {
+      this.macroStack.push(this.at(p.step.loc));
+      this.ctx.records.push({
+        kind: "macro",
+        ...this.at(p.step.loc),
+        name: p.macro.name,
+        text: p.text,
+        display: p.display,
+        waitBefore: p.waitBefore,
+      });
+    }
+    return "run";
+  }
+
+  async run(p: Presentation): Promise<RunResult> {
+    this.ctx.records.push({
+      kind: "command",
+      ...this.at(p.step.loc),
+      text: p.text,
+      shown: fillBraced(p.text.replaceAll("\n#", "\n"), this.state.env),
+      display: p.display,
+      waitBefore: p.waitBefore,
+      waitAfter: p.waitAfter,
+      runs: true,
+      endLine: p.step.endLine,
+    });
+    await this.nested(p);
+    this.state.learn(p.text);
+    return { status: 0, exitOnFailure: false, exited: false };
+  }
+
+  macroStart(): void {}
+
+  macroEnd(p: Presentation): void {
+    const at = this.macroStack.pop() ?? this.at(p.step.loc);
+    this.ctx.records.push({
+      kind: "macro-end",
+      ...at,
+      name: p.macro?.name ?? "",
+      waitAfter: p.waitAfter,
+    });
+  }
+
+  wait(step: Step): "run" {
+    if (step.kind === "wait") this.ctx.records.push({ kind: "wait", ...this.at(step.loc) });
+    return "run";
+  }
+
+  print(step: Step, text: string): void {
+    this.ctx.records.push({
+      kind: "print",
+      ...this.at(step.loc),
+      text: fillBraced(text, this.state.env),
+    });
+  }
+
+  ifhook(step: Step & { name: string }, suffixes: readonly string[]): boolean {
+    const live = suffixes.some((s) => {
+      const value = this.state.env.get(`DEMO_HOOK_${s}`);
+      return typeof value === "string" && value !== "";
+    });
+    this.ctx.records.push({ kind: "ifhook", ...this.at(step.loc), name: step.name, live });
+    return live;
+  }
+
+  notice(): void {}
+
+  /** A `$SHELL other.md` command: plan the nested demo inline when its path can be known. */
+  private async nested(p: Presentation): Promise<void> {
+    const match = NESTED.exec(p.text);
+    if (!match || this.state.cwd === null) return;
+    const words = staticWords(match[1] ?? "", this.state.env);
+    const target = words?.[0];
+    if (words === undefined || target === undefined) return;
+    const absolute = path.resolve(this.state.cwd, target);
+    if (!this.ctx.host.readFile(absolute).ok) return;
+    const label = path.relative(this.ctx.host.cwd, absolute) || target;
+    if (this.ctx.chain.includes(absolute)) {
+      this.ctx.warnings.push({
+        severity: "warning",
+        loc: p.step.loc,
+        message: `${label} is already running further up; its plan is not shown again`,
+        hint: "a demo that runs itself never ends",
+      });
+      return;
+    }
+    const args = words.slice(1);
+    this.ctx.records.push({ kind: "nested", ...this.at(p.step.loc), target: label, args });
+    const env: KnownEnv = new Map(this.state.env);
+    for (const key of [...env.keys()]) if (/^[0-9]+$/.test(key)) env.delete(key);
+    await planFile(
+      this.ctx,
+      label,
+      absolute,
+      args,
+      new DryState(env, this.state.cwd),
+      this.depth + 1,
+    );
+  }
+}
+
+async function planFile(
+  ctx: Context,
+  label: string,
+  absolute: string,
+  args: readonly string[],
+  state: DryState,
+  depth: number,
+): Promise<WalkOutcome> {
+  const host: ReadHost =
+    state.cwd === ctx.host.cwd || state.cwd === null
+      ? ctx.host
+      : { cwd: state.cwd, readFile: (p) => ctx.host.readFile(p) };
+  const loaded = loadScript(absolute, ctx.input.load, host, label);
+  if (!loaded.ok) {
+    ctx.warnings.push(...loaded.warnings);
+    throw new PlanError(loaded.error);
+  }
+  ctx.warnings.push(...loaded.script.warnings);
+  state.env.set("0", absolute);
+  args.forEach((arg, i) => {
+    state.env.set(String(i + 1), arg);
+  });
+  ctx.chain.push(absolute);
+  try {
+    return await new Walker(loaded.script, new DryDriver(ctx, state, depth)).walk();
+  } finally {
+    ctx.chain.pop();
+  }
+}
+
+/**
+ * Walks a demo as a presenter run would, pressing RETURN at every wait and
+ * assuming every command succeeds, and records what would happen. Nothing is
+ * executed: commands are only read, and variables are learnt from literal
+ * assignments.
+ */
+export async function planDemo(input: PlanInput, host: ReadHost): Promise<PlanResult> {
+  const env: KnownEnv = new Map();
+  for (const [key, value] of Object.entries(input.env)) {
+    if (value !== undefined) env.set(key, value);
+  }
+  env.set("SHELL", input.shellCommand);
+  const ctx: Context = { host, input, records: [], warnings: [], chain: [] };
+  try {
+    await planFile(
+      ctx,
+      input.file,
+      path.resolve(host.cwd, input.file),
+      input.args,
+      new DryState(env, host.cwd),
+      0,
+    );
+    return { ok: true, records: ctx.records, warnings: ctx.warnings };
+  } catch (error) {
+    if (error instanceof PlanError) {
+      return { ok: false, error: error.diagnostic, warnings: ctx.warnings };
+    }
+    throw error;
+  }
+}

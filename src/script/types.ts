@@ -1,0 +1,149 @@
+/** Where a step came from: a file as the user named it, and a 1-based line. */
+export interface Loc {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The two syntaxes a demo file can be written in. */
+export type SourceFormat = "markdown" | "shell";
+
+export type Mode = "SHOW" | "HIDE" | "SKIP";
+
+/** Directives that change how the next executed command is presented. */
+export type Modifier = "immed" | "noshow" | "notypeout" | "nowaitbefore" | "waitafter";
+
+/** Prose shown to the audience while showing. `hidden` marks `##` and `#!` lines. */
+export interface CommentaryStep {
+  readonly kind: "commentary";
+  readonly loc: Loc;
+  readonly text: string;
+  readonly format: SourceFormat;
+  readonly hidden: boolean;
+}
+
+/** A blank line in shell syntax; a run of them shows as one. */
+export interface BlankStep {
+  readonly kind: "blank";
+  readonly loc: Loc;
+}
+
+/** A shell command, possibly spanning several lines (`endLine` is its last). */
+export interface CommandStep {
+  readonly kind: "command";
+  readonly loc: Loc;
+  readonly endLine: number;
+  readonly text: string;
+}
+
+/** `#$ text`: typed out as if it were a command, never run. */
+export interface TypedStep {
+  readonly kind: "typed";
+  readonly loc: Loc;
+  readonly text: string;
+}
+
+export interface ModeStep {
+  readonly kind: "mode";
+  readonly loc: Loc;
+  readonly mode: Mode;
+}
+
+export interface ModifierStep {
+  readonly kind: "modifier";
+  readonly loc: Loc;
+  readonly modifier: Modifier;
+}
+
+/** An explicit `@wait`. */
+export interface WaitStep {
+  readonly kind: "wait";
+  readonly loc: Loc;
+}
+
+/** `@print TEXT`: `args` is the text after the directive name, as written. */
+export interface PrintStep {
+  readonly kind: "print";
+  readonly loc: Loc;
+  readonly args: string;
+}
+
+/** `#@anything else`: run `text` at once, unseen and without waits. */
+export interface ImmediateStep {
+  readonly kind: "immediate";
+  readonly loc: Loc;
+  readonly endLine: number;
+  readonly text: string;
+}
+
+/** `@hook NAME SUFFIX`: a shell function running `$DEMO_HOOK_SUFFIX`. */
+export interface HookStep {
+  readonly kind: "hook";
+  readonly loc: Loc;
+  readonly name: string;
+  readonly suffix: string;
+}
+
+/** `@ifhook NAME` ... `@endif`. */
+export interface IfHookStep {
+  readonly kind: "ifhook";
+  readonly loc: Loc;
+  readonly endLine: number;
+  readonly name: string;
+  readonly body: readonly Step[];
+}
+
+/** `@macro NAME` ... `@end`. */
+export interface MacroStep {
+  readonly kind: "macro";
+  readonly loc: Loc;
+  readonly endLine: number;
+  readonly name: string;
+  readonly body: readonly Step[];
+}
+
+/** Where an `@import` brought in another file; the imported steps follow it. */
+export interface ImportStep {
+  readonly kind: "import";
+  readonly loc: Loc;
+  readonly path: string;
+  readonly format: SourceFormat;
+}
+
+export type Step =
+  | CommentaryStep
+  | BlankStep
+  | CommandStep
+  | TypedStep
+  | ModeStep
+  | ModifierStep
+  | WaitStep
+  | PrintStep
+  | ImmediateStep
+  | HookStep
+  | IfHookStep
+  | MacroStep
+  | ImportStep;
+
+export type Severity = "error" | "warning";
+
+/** A problem found in a script, always located, with a one-line hint. */
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly loc: Loc;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** A demo script, read and ready to walk. */
+export interface Script {
+  /** The file the user named (as given). */
+  readonly file: string;
+  readonly steps: readonly Step[];
+  /** Every macro by name; a later definition replaces an earlier one, as at read time. */
+  readonly macros: ReadonlyMap<string, MacroStep>;
+  /** Every hook definition, in reading order. */
+  readonly hooks: readonly HookStep[];
+  readonly warnings: readonly Diagnostic[];
+  /** Every file that was read, in order (init file, the script, imports). */
+  readonly files: readonly string[];
+}

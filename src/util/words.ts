@@ -1,0 +1,64 @@
+/**
+ * Splits text into words the way a POSIX shell's quoting does (quotes removed,
+ * backslashes honoured), with no expansion. Returns undefined when a quote is
+ * left open.
+ */
+export function splitWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) return undefined;
+      word += text.slice(i + 1, close);
+      inWord = true;
+      i = close + 1;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) return undefined;
+        const d = text[i] as string;
+        if (d === '"') break;
+        if (d === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1] as string)) {
+          if (text[i + 1] !== "\n") word += text[i + 1];
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+      inWord = true;
+      i++;
+    } else if (c === "\\") {
+      if (i + 1 < text.length && text[i + 1] !== "\n") {
+        word += text[i + 1];
+        inWord = true;
+      }
+      i += 2;
+    } else if (c === " " || c === "\t" || c === "\n") {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+      i++;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+const ASSIGNMENT = /^\s*([a-zA-Z0-9_]+)=/;
+const FUNCTION_DEFINITION = /^\s*(function\s+)?([a-zA-Z0-9_]+)\s*\(\)\s+\{/;
+
+/** The macro a command calls, if its first word names one (assignments and definitions never do). */
+export function macroCalled(text: string, isMacro: (name: string) => boolean): string | undefined {
+  if (ASSIGNMENT.test(text) || FUNCTION_DEFINITION.test(text)) return undefined;
+  const first = splitWords(text)?.[0];
+  return first !== undefined && isMacro(first) ? first : undefined;
+}

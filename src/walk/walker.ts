@@ -1,0 +1,325 @@
+import type {
+  BlankStep,
+  CommandStep,
+  CommentaryStep,
+  IfHookStep,
+  ImmediateStep,
+  MacroStep,
+  PrintStep,
+  Script,
+  Step,
+  TypedStep,
+  WaitStep,
+} from "../script/types.js";
+import { macroCalled, splitWords } from "../util/words.js";
+
+/** How a command is shown to the audience. */
+export type Display = "typed" | "instant" | "hidden";
+
+/** What the presenter asked for with a key (RETURN or SPACE then RETURN, `+`, `-`, `Q`). */
+export type KeyAction = "run" | "skip" | "back" | "quit";
+
+/** A command about to be shown (or not) and run. */
+export interface Presentation {
+  readonly step: CommandStep | ImmediateStep;
+  /** The command as the shell will receive it. */
+  readonly text: string;
+  readonly display: Display;
+  readonly waitBefore: boolean;
+  readonly waitAfter: boolean;
+  /** Set when the command calls a macro: its body runs instead of the shell. */
+  readonly macro: MacroStep | undefined;
+  /** True when the presenter went back to this command with `-`. */
+  readonly again: boolean;
+}
+
+export interface RunResult {
+  readonly status: number;
+  /** Is stop-at-first-failure (`set -e`) on after this command? */
+  readonly exitOnFailure: boolean;
+  /** Did the command end the session (`exit N`)? `status` is then N. */
+  readonly exited: boolean;
+}
+
+export type WalkOutcome =
+  | { readonly kind: "done" }
+  | { readonly kind: "quit" }
+  | { readonly kind: "failed"; readonly step: Step; readonly status: number }
+  | { readonly kind: "exited"; readonly status: number };
+
+export type Notice = "skipping" | "nothing-earlier" | "exiting-due-to-failure";
+
+/**
+ * Everything the walk needs from the outside: showing, keys, the shell.
+ * The dry run answers without executing; a live run drives a terminal and bash.
+ */
+export interface Driver {
+  commentary(step: CommentaryStep, text: string): void | Promise<void>;
+  /** A blank line while showing; a run of them should show as one. */
+  blank(step: BlankStep | CommentaryStep): void | Promise<void>;
+  /** `#$ text`: typed out, never run; a key may only quit. */
+  typed(step: TypedStep, text: string): KeyAction | undefined | Promise<KeyAction | undefined>;
+  /** Show the command as `display` says and wait if asked; "run" when no key is needed. */
+  present(p: Presentation): KeyAction | Promise<KeyAction>;
+  run(p: Presentation): RunResult | Promise<RunResult>;
+  macroStart(p: Presentation): void | Promise<void>;
+  macroEnd(p: Presentation): void | Promise<void>;
+  /** An explicit `@wait`, or the wait after a command (`@waitafter`). */
+  wait(
+    step: WaitStep | CommandStep | ImmediateStep,
+    after: boolean,
+  ): KeyAction | Promise<KeyAction>;
+  print(step: PrintStep, text: string): void | Promise<void>;
+  /** Is the hook named by this `@ifhook` live? */
+  ifhook(step: IfHookStep, suffixes: readonly string[]): boolean | Promise<boolean>;
+  notice(kind: Notice, step: Step): void | Promise<void>;
+}
+
+interface Overrides {
+  typeCommand?: boolean;
+  typeout?: boolean;
+  waitBefore?: boolean;
+  waitAfter?: boolean;
+  again?: boolean;
+}
+
+/** The mode of one list of steps: the script itself, or one macro or ifhook body. */
+interface Scope {
+  showing: boolean;
+  skipping: boolean;
+  overrides: Overrides;
+  /** Steps reached while hidden: `-` never goes back to them. */
+  readonly hidden: Set<number>;
+}
+
+class Stop {
+  constructor(readonly outcome: WalkOutcome) {}
+}
+
+function newScope(): Scope {
+  return { showing: false, skipping: false, overrides: {}, hidden: new Set() };
+}
+
+/**
+ * Walks a script as demosh runs it: modes, modifiers, macros, ifhooks and the
+ * presenter's keys, asking `driver` to show, wait and run.
+ */
+export class Walker {
+  private readonly scopes = new Map<readonly Step[], Scope>();
+
+  constructor(
+    private readonly script: Script,
+    private readonly driver: Driver,
+  ) {}
+
+  async walk(): Promise<WalkOutcome> {
+    try {
+      await this.runList(this.script.steps);
+      return { kind: "done" };
+    } catch (error) {
+      if (error instanceof Stop) return error.outcome;
+      throw error;
+    }
+  }
+
+  private scopeFor(steps: readonly Step[]): Scope {
+    let scope = this.scopes.get(steps);
+    if (!scope) {
+      scope = newScope();
+      this.scopes.set(steps, scope);
+    }
+    return scope;
+  }
+
+  private async runList(steps: readonly Step[]): Promise<void> {
+    const scope = this.scopeFor(steps);
+    let index = 0;
+    while (index < steps.length) {
+      const step = steps[index] as Step;
+      const here = index;
+      index++;
+      if (!scope.showing) scope.hidden.add(here);
+      if (scope.skipping) {
+        if (step.kind === "mode" && step.mode === "SHOW") scope.skipping = false;
+        else continue;
+      }
+      const jump = await this.step(steps, scope, step, here);
+      if (jump !== undefined) index = jump;
+    }
+  }
+
+  /** Handles one step; returns the index to continue from when the presenter went back. */
+  private async step(
+    steps: readonly Step[],
+    scope: Scope,
+    step: Step,
+    index: number,
+  ): Promise<number | undefined> {
+    switch (step.kind) {
+      case "blank":
+        if (scope.showing) await this.driver.blank(step);
+        return undefined;
+      case "commentary": {
+        if (step.hidden || !scope.showing) return undefined;
+        const text = step.text.trimEnd();
+        if (text.trim() === "") await this.driver.blank(step);
+        else await this.driver.commentary(step, text);
+        return undefined;
+      }
+      case "typed":
+        if ((await this.driver.typed(step, step.text)) === "quit") {
+          throw new Stop({ kind: "quit" });
+        }
+        return undefined;
+      case "mode":
+        if (step.mode === "SHOW") scope.showing = true;
+        else if (step.mode === "HIDE") scope.showing = false;
+        else scope.skipping = true;
+        return undefined;
+      case "modifier":
+        if (step.modifier === "immed") {
+          Object.assign(scope.overrides, {
+            waitBefore: false,
+            waitAfter: false,
+            typeCommand: false,
+          });
+        } else if (step.modifier === "noshow") scope.overrides.typeCommand = false;
+        else if (step.modifier === "notypeout") scope.overrides.typeout = false;
+        else if (step.modifier === "nowaitbefore") scope.overrides.waitBefore = false;
+        else scope.overrides.waitAfter = true;
+        return undefined;
+      case "macro":
+      case "hook":
+      case "import":
+        return undefined;
+      case "ifhook": {
+        const suffixes = this.script.hooks.filter((h) => h.name === step.name).map((h) => h.suffix);
+        if (await this.driver.ifhook(step, suffixes)) await this.runList(step.body);
+        return undefined;
+      }
+      case "wait":
+        return this.explicitWait(steps, scope, step, index);
+      case "print": {
+        scope.overrides = {};
+        const words = splitWords(step.args);
+        await this.driver.print(step, words ? words.join(" ") : step.args);
+        return undefined;
+      }
+      case "immediate":
+        Object.assign(scope.overrides, { waitBefore: false, waitAfter: false, typeCommand: false });
+        return this.command(steps, scope, step, index);
+      case "command":
+        return this.command(steps, scope, step, index);
+    }
+  }
+
+  private takeOverrides(scope: Scope): Required<Overrides> {
+    const o = scope.overrides;
+    scope.overrides = {};
+    return {
+      typeCommand: o.typeCommand ?? true,
+      typeout: o.typeout ?? true,
+      waitBefore: o.waitBefore ?? true,
+      waitAfter: o.waitAfter ?? false,
+      again: o.again ?? false,
+    };
+  }
+
+  private async explicitWait(
+    steps: readonly Step[],
+    scope: Scope,
+    step: WaitStep,
+    index: number,
+  ): Promise<number | undefined> {
+    this.takeOverrides(scope);
+    const action = await this.driver.wait(step, scope.showing);
+    return this.afterAction(steps, scope, step, action, index + 1);
+  }
+
+  private async command(
+    steps: readonly Step[],
+    scope: Scope,
+    step: CommandStep | ImmediateStep,
+    index: number,
+  ): Promise<number | undefined> {
+    const o = this.takeOverrides(scope);
+    const macroName = macroCalled(step.text, (name) => this.script.macros.has(name));
+    const macro = macroName === undefined ? undefined : this.script.macros.get(macroName);
+    let typeout = o.typeout;
+    for (;;) {
+      const showCommand = scope.showing && o.typeCommand;
+      const p: Presentation = {
+        step,
+        text: step.text,
+        display: showCommand ? (typeout ? "typed" : "instant") : "hidden",
+        waitBefore: showCommand && o.waitBefore,
+        waitAfter: scope.showing && o.waitAfter,
+        macro,
+        again: o.again,
+      };
+      const action = await this.driver.present(p);
+      if (action === "back") {
+        const previous = this.previousShown(steps, scope, index);
+        if (previous === undefined) {
+          await this.driver.notice("nothing-earlier", step);
+          typeout = false;
+          continue;
+        }
+        this.goBack(scope);
+        return previous;
+      }
+      if (action === "quit") throw new Stop({ kind: "quit" });
+      if (action === "skip") {
+        await this.driver.notice("skipping", step);
+        return undefined;
+      }
+      if (macro) {
+        await this.driver.macroStart(p);
+        await this.runList(macro.body);
+        await this.driver.macroEnd(p);
+      } else {
+        const result = await this.driver.run(p);
+        if (result.exited) throw new Stop({ kind: "exited", status: result.status });
+        if (result.status !== 0 && result.exitOnFailure) {
+          await this.driver.notice("exiting-due-to-failure", step);
+          throw new Stop({ kind: "failed", step, status: result.status });
+        }
+      }
+      if (!p.waitAfter) return undefined;
+      const after = await this.driver.wait(step, true);
+      return this.afterAction(steps, scope, step, after, index + 1);
+    }
+  }
+
+  private goBack(scope: Scope): void {
+    scope.overrides = { typeCommand: true, typeout: false, waitBefore: true, again: true };
+  }
+
+  /** What a key pressed after a step (or at an explicit wait) does. */
+  private async afterAction(
+    steps: readonly Step[],
+    scope: Scope,
+    step: Step,
+    action: KeyAction,
+    from: number,
+  ): Promise<number | undefined> {
+    if (action === "quit") throw new Stop({ kind: "quit" });
+    if (action === "skip") await this.driver.notice("skipping", step);
+    if (action !== "back") return undefined;
+    const previous = this.previousShown(steps, scope, from);
+    if (previous === undefined) {
+      await this.driver.notice("nothing-earlier", step);
+      return undefined;
+    }
+    this.goBack(scope);
+    return previous;
+  }
+
+  /** The last command before index `before` that the audience saw. */
+  private previousShown(steps: readonly Step[], scope: Scope, before: number): number | undefined {
+    for (let i = before - 1; i >= 0; i--) {
+      if (steps[i]?.kind === "command" && !scope.hidden.has(i)) return i;
+    }
+    return undefined;
+  }
+}
