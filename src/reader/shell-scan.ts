@@ -154,8 +154,9 @@ export class CommandScanner {
       else if (top?.kind === "subst" && c === ")") {
         top.depth--;
         if (top.depth === 0) this.stack.pop();
-      } else if (c === "<" && next === "<" && line[i + 2] !== "<") {
-        i = this.readHeredoc(line, i + 2);
+      } else if (c === "<" && next === "<") {
+        if (line[i + 2] === "<") i += 3;
+        else i = this.readHeredoc(line, i + 2);
         continue;
       }
       i++;
