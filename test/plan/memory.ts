@@ -61,7 +61,11 @@ export async function planResult(
 
 /** The records reduced to what a reader compares: kind, location, and the key facts. */
 export function brief(records: readonly PlanRecord[]): string[] {
-  return records.map((r) => {
+  return records.map(briefOne);
+}
+
+function briefOne(r: PlanRecord): string {
+  {
     const at = `${"  ".repeat(r.depth)}${r.file}:${r.line}`;
     switch (r.kind) {
       case "command": {
@@ -88,7 +92,7 @@ export function brief(records: readonly PlanRecord[]): string[] {
       case "nested":
         return `${at} nested ${r.target} ${r.args.join(" ")}`.trimEnd();
     }
-  });
+  }
 }
 
 export function errorOf(result: Awaited<ReturnType<typeof planResult>>): Diagnostic {

@@ -315,7 +315,8 @@ describe("hooks", () => {
   });
 
   it("skips the body when the variable is unset or empty", async () => {
-    for (const env of [{}, { DEMO_HOOK_SLIDES: "" }]) {
+    const envs: Record<string, string>[] = [{}, { DEMO_HOOK_SLIDES: "" }];
+    for (const env of envs) {
       const records = await plan({ "demo.sh": script }, "demo.sh", { env });
       expect(brief(records)).toEqual([
         "demo.sh:2 ifhook show_slides not-live",

@@ -24,38 +24,40 @@ function fails(text: string | Uint8Array, file = "demo.md", files: Record<string
 
 /** Steps as `line kind detail` strings, blank lines left out. */
 function lines(steps: readonly Step[]): string[] {
-  return steps
-    .filter((s) => s.kind !== "blank")
-    .map((s) => {
-      const at = `${s.loc.file}:${s.loc.line}`;
-      switch (s.kind) {
-        case "command":
-          return `${at} command ${JSON.stringify(s.text)}`;
-        case "immediate":
-          return `${at} immediate ${JSON.stringify(s.text)}`;
-        case "commentary":
-          return `${at} ${s.hidden ? "hidden " : ""}commentary ${JSON.stringify(s.text)}`;
-        case "typed":
-          return `${at} typed ${JSON.stringify(s.text)}`;
-        case "mode":
-          return `${at} mode ${s.mode}`;
-        case "modifier":
-          return `${at} modifier ${s.modifier}`;
-        case "print":
-          return `${at} print ${JSON.stringify(s.args)}`;
-        case "wait":
-          return `${at} wait`;
-        case "hook":
-          return `${at} hook ${s.name} ${s.suffix}`;
-        case "import":
-          return `${at} import ${s.path} ${s.format}`;
-        case "macro":
-        case "ifhook":
-          return `${at} ${s.kind} ${s.name} [${lines(s.body).join(" | ")}]`;
-        case "blank":
-          return "";
-      }
-    });
+  return steps.flatMap(stepLine);
+}
+
+function stepLine(s: Step): string[] {
+  {
+    const at = `${s.loc.file}:${s.loc.line}`;
+    switch (s.kind) {
+      case "command":
+        return [`${at} command ${JSON.stringify(s.text)}`];
+      case "immediate":
+        return [`${at} immediate ${JSON.stringify(s.text)}`];
+      case "commentary":
+        return [`${at} ${s.hidden ? "hidden " : ""}commentary ${JSON.stringify(s.text)}`];
+      case "typed":
+        return [`${at} typed ${JSON.stringify(s.text)}`];
+      case "mode":
+        return [`${at} mode ${s.mode}`];
+      case "modifier":
+        return [`${at} modifier ${s.modifier}`];
+      case "print":
+        return [`${at} print ${JSON.stringify(s.args)}`];
+      case "wait":
+        return [`${at} wait`];
+      case "hook":
+        return [`${at} hook ${s.name} ${s.suffix}`];
+      case "import":
+        return [`${at} import ${s.path} ${s.format}`];
+      case "macro":
+      case "ifhook":
+        return [`${at} ${s.kind} ${s.name} [${lines(s.body).join(" | ")}]`];
+      case "blank":
+        return [];
+    }
+  }
 }
 
 describe("Markdown", () => {
