@@ -256,8 +256,17 @@ class DryDriver implements Driver {
     const target = words?.[0];
     if (words === undefined || target === undefined) return;
     const absolute = path.resolve(this.state.cwd, target);
-    if (!this.ctx.host.readFile(absolute).ok) return;
     const label = path.relative(this.ctx.host.cwd, absolute) || target;
+    const found = this.ctx.host.readFile(absolute);
+    if (!found.ok) {
+      this.ctx.warnings.push({
+        severity: "warning",
+        loc: p.step.loc,
+        message: `nested demo ${label} cannot be read: ${found.reason}`,
+        hint: "nested demo paths are relative to the directory the demo runs in",
+      });
+      return;
+    }
     if (this.ctx.chain.includes(absolute)) {
       this.ctx.warnings.push({
         severity: "warning",

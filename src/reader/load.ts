@@ -1,5 +1,6 @@
 import * as path from "node:path";
-import type { Diagnostic, Script, Step } from "../script/types.js";
+import type { Diagnostic, MacroStep, Script, Step } from "../script/types.js";
+import { macroCalled } from "../util/words.js";
 import { BUILTINS, BUILTINS_LABEL } from "./builtins.js";
 import { type FileData, ReadError, type ReadHost, ReadSession } from "./read.js";
 
@@ -70,6 +71,8 @@ export function loadScript(
       };
     }
     steps.push(...session.readFile(label, absolute, found.data));
+    const loop = findMacroLoop(session.macros);
+    if (loop) return { ok: false, error: loop, warnings: session.warnings };
     return {
       ok: true,
       script: {
@@ -113,4 +116,47 @@ export function readScriptText(
     { builtins: options.builtins ?? false, init: options.init ?? false, home: options.home },
     host,
   );
+}
+
+/** The macro calls made by a list of steps (ifhook bodies included), as the walk would resolve them. */
+function callsIn(
+  steps: readonly Step[],
+  macros: ReadonlyMap<string, MacroStep>,
+): { readonly step: Step; readonly callee: string }[] {
+  return steps.flatMap((step) => {
+    if (step.kind === "ifhook") return callsIn(step.body, macros);
+    if (step.kind !== "command" && step.kind !== "immediate") return [];
+    const callee = macroCalled(step.text, (name) => macros.has(name));
+    return callee === undefined ? [] : [{ step, callee }];
+  });
+}
+
+/** A macro that calls itself, directly or through others, would run forever: report the call that closes the loop. */
+function findMacroLoop(macros: ReadonlyMap<string, MacroStep>): Diagnostic | undefined {
+  const done = new Set<string>();
+  const visit = (chain: readonly string[]): Diagnostic | undefined => {
+    const name = chain[chain.length - 1] as string;
+    const macro = macros.get(name);
+    if (!macro || done.has(name)) return undefined;
+    for (const { step, callee } of callsIn(macro.body, macros)) {
+      const at = chain.indexOf(callee);
+      if (at >= 0) {
+        return {
+          severity: "error",
+          loc: step.loc,
+          message: `macro ${callee} calls itself (${[...chain.slice(at), callee].join(" -> ")}), so it would never end`,
+          hint: "remove the call that closes the loop",
+        };
+      }
+      const found = visit([...chain, callee]);
+      if (found) return found;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of macros.keys()) {
+    const found = visit([name]);
+    if (found) return found;
+  }
+  return undefined;
 }

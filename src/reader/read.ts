@@ -42,6 +42,18 @@ const MODIFIERS: Record<string, Modifier> = {
 };
 
 const BLOCK_DIRECTIVES = new Set(["hook", "macro", "import", "ifhook"]);
+/** Every directive name, to catch near misses such as `#@show` or `#@wait now`. */
+const DIRECTIVE_NAMES = [
+  "SHOW",
+  "HIDE",
+  "SKIP",
+  "wait",
+  "print",
+  "end",
+  "endif",
+  ...Object.keys(MODIFIERS),
+  ...BLOCK_DIRECTIVES,
+];
 const MARKDOWN_DIRECTIVE = "<!-- @";
 
 export function formatOf(file: string): SourceFormat {
@@ -165,6 +177,11 @@ class FileReader {
   private readMarkdown(out: Step[]): void {
     let prose: Line[] = [];
     const flush = (): void => {
+      const blank = prose.findIndex((l) => l.text.trim() !== "");
+      const leading = blank < 0 ? prose.length : blank;
+      const firstBlank = prose[0];
+      if (leading > 0 && firstBlank) out.push({ kind: "blank", loc: this.loc(firstBlank) });
+      prose = prose.slice(leading);
       const first = prose[0];
       if (first) {
         out.push({
@@ -353,8 +370,24 @@ class FileReader {
     } else if (body === "") {
       out.push({ kind: "commentary", loc, text, format: "shell", hidden: true });
     } else {
+      this.nearMiss(loc, body, word);
       out.push({ kind: "immediate", loc, endLine, text: body });
     }
+  }
+
+  /** Warns when a line meant as a directive will run as a shell command instead. */
+  private nearMiss(loc: Loc, body: string, word: string): void {
+    const name = DIRECTIVE_NAMES.find((n) => n.toLowerCase() === word.toLowerCase());
+    if (name === undefined) return;
+    const why =
+      name === word
+        ? `@${name} takes no arguments`
+        : `directives are case-sensitive: this is not @${name}`;
+    this.session.warn(
+      loc,
+      `#@${body} runs as a shell command (${why})`,
+      `write the directive exactly (#@${name}), or use #@immed and a command line to run a command`,
+    );
   }
 
   /** A directive line (`#@...` or a converted `<!-- @... -->`), already consumed. */
@@ -421,6 +454,9 @@ class FileReader {
         continue;
       }
       const trimmed = line.text.trim();
+      // A block written in Markdown may wrap its commands in a shell fence.
+      if (trimmed === "```" || trimmed.startsWith("```bash") || trimmed.startsWith("```sh"))
+        continue;
       const text = trimmed.startsWith(MARKDOWN_DIRECTIVE) ? markdownDirective(trimmed) : trimmed;
       if (blockDirective(text) === kind) depth++;
       body.push({ text: text === trimmed ? line.text.trimStart() : text, line: line.line });

@@ -386,6 +386,14 @@ describe("nested demos", () => {
     expect(shown?.kind === "command" && shown.shown).toBe("echo first");
   });
 
+  it("warns, at the command, about a nested demo whose known path cannot be read", async () => {
+    const result = await planResult(files, "README.md", { env: { DEMO_MESH: "linkerd" } });
+    if (!result.ok) throw new Error("expected a plan");
+    expect(result.warnings.map((w) => `${w.loc.file}:${w.loc.line}: ${w.message}`)).toEqual([
+      "README.md:9: nested demo missing.md cannot be read: no such file",
+    ]);
+  });
+
   it("shows the nested command alone when a variable in its path is unknown", async () => {
     const records = await plan(files, "README.md");
     expect(brief(records).slice(0, 2)).toEqual([

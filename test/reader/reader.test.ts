@@ -124,6 +124,16 @@ describe("Markdown", () => {
     ]);
   });
 
+  it("locates commentary at its first line of text; the blank lines before it are a blank step", () => {
+    const script = ok(["```sh", "echo a", "```", "", "", "Then this.", "", "And that."].join("\n"));
+    expect(script.steps.map((s) => `${s.loc.line} ${s.kind}`)).toEqual([
+      "2 command",
+      "4 blank",
+      "6 commentary",
+    ]);
+    expect(lines(script.steps)[1]).toBe('demo.md:6 commentary "Then this.\\n\\nAnd that."');
+  });
+
   it("closes a shell fence on a line that is ``` once trimmed", () => {
     const script = ok(["```sh", "echo a", "   ```   ", "after"].join("\n"));
     expect(lines(script.steps)).toEqual([
@@ -282,6 +292,20 @@ describe("shell syntax", () => {
   });
 });
 
+describe("warnings for near misses", () => {
+  it("warns when a directive-like line will run as a shell command", () => {
+    const script = ok(
+      ["#@show", "#@wait now", "#@Immed", "#@clear", "#@print ok"].join("\n"),
+      "demo.sh",
+    );
+    expect(script.warnings.map((w) => `${w.loc.line}: ${w.message}`)).toEqual([
+      "1: #@show runs as a shell command (directives are case-sensitive: this is not @SHOW)",
+      "2: #@wait now runs as a shell command (@wait takes no arguments)",
+      "3: #@Immed runs as a shell command (directives are case-sensitive: this is not @immed)",
+    ]);
+  });
+});
+
 describe("macros, hooks and imports", () => {
   it("reads @macro ... @end with indented bodies, in shell and in Markdown", () => {
     const script = ok(
@@ -303,6 +327,18 @@ describe("macros, hooks and imports", () => {
       'demo.md:7 macro bye [demo.md:8 command "echo bye" | demo.md:9 wait]',
     ]);
     expect([...script.macros.keys()]).toEqual(["greet", "bye"]);
+  });
+
+  it("lets a macro written in Markdown wrap its body in a shell fence", () => {
+    const script = ok(
+      ["<!-- @macro setup -->", "```bash", "kubectl create ns demo", "```", "<!-- @end -->"].join(
+        "\n",
+      ),
+    );
+    expect(lines(script.steps)).toEqual([
+      'demo.md:1 macro setup [demo.md:3 command "kubectl create ns demo"]',
+    ]);
+    expect(script.warnings).toEqual([]);
   });
 
   it("lets a later macro of the same name replace an earlier one (so scripts override builtins)", () => {
@@ -402,6 +438,27 @@ describe("errors: located, with a hint, and nothing read", () => {
     const inside = fails("echo a \\\n#@import x.sh\n", "demo.sh");
     expect(where(inside)).toBe("demo.sh:2: error");
     expect(inside.message).toMatch(/inside a multi-line command/);
+  });
+
+  it("reports a macro that calls itself, directly or through others, at the closing call", () => {
+    const direct = fails("#@macro m\n  echo again\n  m\n#@end\nm\n", "demo.sh");
+    expect(where(direct)).toBe("demo.sh:3: error");
+    const loop = fails(
+      [
+        "<!-- @macro a -->",
+        "#@b",
+        "<!-- @end -->",
+        "```bash",
+        "#@macro b",
+        "  #@ifhook h",
+        "    a now",
+        "  #@endif",
+        "#@end",
+        "```",
+      ].join("\n"),
+    );
+    expect(where(loop)).toBe("demo.md:7: error");
+    expect(loop.message).toContain("(a -> b -> a)");
   });
 
   it("reports directives missing their arguments", () => {
