@@ -75,6 +75,8 @@ class PlanError extends Error {
 
 const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Only commands with an assignment, `cd` or `unset` in them can change what is known. */
+const MAY_CHANGE_STATE = /=|\bcd\b|\bunset\b/;
 const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
 
 interface Context {
@@ -99,6 +101,7 @@ class DryState {
 
   /** Learns what it can from a command that would have run, without running it. */
   learn(text: string): void {
+    if (!MAY_CHANGE_STATE.test(text)) return;
     const words = staticWords(text, this.env);
     if (words === undefined) {
       this.forgetAssigned(text);

@@ -26,6 +26,8 @@ export interface LineVerdict {
 
 const WORD_BREAK = new Set([" ", "\t", ";", "&", "|", "(", ")", "<", ">"]);
 const DELIMITER_END = /[\s;&|<>()]/;
+/** A line without any of these cannot open a quote, substitution or heredoc. */
+const MAY_OPEN = /['"`\\]|\$[('{]|<</;
 
 function endsWithContinuation(line: string): boolean {
   let count = 0;
@@ -79,7 +81,7 @@ export class CommandScanner {
       }
       return { continues: true, text: rawLine };
     }
-    this.scanCode(rawLine);
+    if (this.stack.length > 0 || MAY_OPEN.test(rawLine)) this.scanCode(rawLine);
     if (this.pending.length > 0) {
       this.body = this.pending;
       this.pending = [];

@@ -54,11 +54,14 @@ export function splitWords(text: string): string[] | undefined {
 }
 
 const ASSIGNMENT = /^\s*([a-zA-Z0-9_]+)=/;
+/** A first word with nothing to unquote, followed by a blank or the end. */
+const PLAIN_FIRST_WORD = /^[ \t\n]*([^\s'"\\]+)(?=[ \t\n]|$)/;
 const FUNCTION_DEFINITION = /^\s*(function\s+)?([a-zA-Z0-9_]+)\s*\(\)\s+\{/;
 
 /** The macro a command calls, if its first word names one (assignments and definitions never do). */
 export function macroCalled(text: string, isMacro: (name: string) => boolean): string | undefined {
   if (ASSIGNMENT.test(text) || FUNCTION_DEFINITION.test(text)) return undefined;
-  const first = splitWords(text)?.[0];
+  const plain = PLAIN_FIRST_WORD.exec(text)?.[1];
+  const first = plain ?? splitWords(text)?.[0];
   return first !== undefined && isMacro(first) ? first : undefined;
 }
