@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir, userInfo } from "node:os";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { supportsColor } from "chalk";
 import { main } from "./cli/main.js";
+import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
+import { BashSession } from "./session/bash.js";
+
+// The only module that touches the process: it binds real IO to main().
 
 function readFile(absolutePath: string): FileData {
   try {
@@ -27,14 +35,108 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
   version: string;
 };
 
-const code = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  home: process.env.HOME ?? homedir(),
-  version: pkg.version,
-  selfCommand: self,
-  readFile,
+/**
+ * `$SHELL` must be one absolute command that runs this tool however it was
+ * installed: a tiny launcher naming this node and this script, made once.
+ */
+function launcher(): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const body = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
+  const hash = createHash("sha256").update(body).digest("hex").slice(0, 16);
+  let user = "user";
+  try {
+    user = String(userInfo().uid);
+  } catch {
+    // No user database entry: share the default name.
+  }
+  const dir = path.join(tmpdir(), `demoshts-${user}`, hash);
+  const file = path.join(dir, "demoshts");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temporary = `${file}.${process.pid}`;
+    writeFileSync(temporary, body, { mode: 0o755 });
+    chmodSync(temporary, 0o755);
+    renameSync(temporary, file);
+  }
+  return file;
+}
+
+const sessions = new Set<BashSession>();
+const stdinIsTTY = Boolean(process.stdin.isTTY);
+const savedTerminal = stdinIsTTY
+  ? spawnSync("stty", ["-g"], {
+      stdio: ["inherit", "pipe", "ignore"],
+      encoding: "utf8",
+    }).stdout?.trim()
+  : undefined;
+
+/** Gives the terminal back as it was: settings, and a visible cursor. */
+function restoreTerminal(): void {
+  if (!stdinIsTTY) return;
+  try {
+    process.stdin.setRawMode(false);
+  } catch {
+    // stdin already closed.
+  }
+  if (savedTerminal) spawnSync("stty", [savedTerminal], { stdio: ["inherit", "ignore", "ignore"] });
+  if (process.stdout.isTTY) process.stdout.write("\u001b[?25h");
+}
+
+// On stage, Ctrl-C is for the running command (bash's children get it too) and the runner
+// ignores it; a CI run listens, stops after the current command, and a second one ends it.
+const interruptListeners = new Set<() => void>();
+let interrupts = 0;
+process.on("SIGINT", () => {
+  if (interruptListeners.size === 0) return;
+  interrupts++;
+  if (interrupts > 1) finish(130);
+  for (const listener of interruptListeners) listener();
 });
-process.exitCode = code;
+for (const [signal, code] of [
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
+  process.on(signal, () => finish(code));
+}
+
+function finish(code: number): never {
+  for (const session of sessions) session.kill();
+  restoreTerminal();
+  process.exit(code);
+}
+
+const level = supportsColor ? supportsColor.level : 0;
+
+try {
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    home: process.env.HOME ?? homedir(),
+    version: pkg.version,
+    selfCommand: launcher,
+    readFile,
+    stdinIsTTY,
+    columns: process.stdout.columns || 80,
+    colorLevel: level,
+    keys: () => new TerminalKeys(process.stdin),
+    startShell: (start) => {
+      const session = new BashSession(start);
+      sessions.add(session);
+      return session;
+    },
+    random: Math.random,
+    now: () => performance.now(),
+    onInterrupt: (listener) => {
+      interruptListeners.add(listener);
+      return () => interruptListeners.delete(listener);
+    },
+  });
+  restoreTerminal();
+  process.exitCode = code;
+} catch (error) {
+  restoreTerminal();
+  process.stderr.write(`demoshts: internal error: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -2,16 +2,18 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { formatDiagnostic, formatPlanJson, formatPlanText } from "../plan/format.js";
 import { planDemo } from "../plan/plan.js";
-import { loadScript } from "../reader/load.js";
+import type { Keys } from "../present/keys.js";
+import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
+import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
+import { runDemo, type ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
+import type { Shell } from "../session/shell.js";
+import { parseDuration } from "../util/duration.js";
+import type { Output } from "./io.js";
 
 /** The exit codes, as documented in `--help` and the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
-
-export interface Output {
-  write(text: string): void;
-}
 
 /** Everything the CLI needs from the process, so that it can run anywhere. */
 export interface CliIo {
@@ -22,9 +24,35 @@ export interface CliIo {
   readonly home: string | undefined;
   readonly version: string;
   /** An absolute command that runs this same tool (what `$SHELL` holds in a demo). */
-  readonly selfCommand: string;
+  selfCommand(): string;
   readFile(absolutePath: string): FileData;
+  /** Is standard input a terminal (a presenter can press keys)? */
+  readonly stdinIsTTY: boolean;
+  /** The terminal's width, for wrapping commentary. */
+  readonly columns: number;
+  /** How much colour standard output takes (0: none), from the terminal, NO_COLOR and FORCE_COLOR. */
+  readonly colorLevel: 0 | 1 | 2 | 3;
+  /** The presenter's keys (only asked for when a presenter runs the demo). */
+  keys(): Keys;
+  startShell(start: ShellStart): Shell;
+  random(): number;
+  now(): number;
+  /** Calls `listener` on SIGINT; returns how to stop listening. */
+  onInterrupt(listener: () => void): () => void;
 }
+
+/** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
+interface Inherited {
+  ci?: boolean;
+  quiet?: boolean;
+  keepGoing?: boolean;
+  typeout?: boolean;
+  typing?: Typing;
+  timeoutMs?: number;
+}
+
+const INHERIT_VAR = "DEMOSHTS_INHERIT";
+const TRUTHY = /^(yes|true|t|y|1)$/i;
 
 interface Options {
   dryRun?: boolean;
@@ -32,9 +60,30 @@ interface Options {
   init: boolean;
   builtins: boolean;
   debug?: boolean;
+  ci?: boolean;
+  quiet?: boolean;
+  keepGoing?: boolean;
+  timeout?: string;
+  typingSpeed?: string;
+  typeout: boolean;
+  blurb: boolean;
 }
 
 const HELP_AFTER = `
+Keys (presenter):
+  RETURN  run the command (while typing: finish typing and run)
+  SPACE   finish typing, then wait
+  -       go back: show and run the previous command again
+  +       skip this command
+  Q       quit (capital Q)
+  Ctrl-C  interrupt the running command; the demo goes on
+
+CI mode (--ci, or when standard input is not a terminal, or CI is set):
+  no typing and no waits; every command is printed with its file:line
+  before it runs; the run stops at the first failing command (exit 1)
+  unless --keep-going. Mark a command whose failure is part of the story
+  with @fails on the line before it (#@fails, or <!-- @fails -->).
+
 Dry run:
   --dry-run walks the whole demo as a presenter run would (modes, macros,
   ifhooks from the environment, nested $SHELL demos) and prints every step
@@ -100,6 +149,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--no-init", "do not read .demoshrc / .demoshrc.md (here, then in $HOME)")
     .option("--no-builtins", "do not define the builtin macros")
     .option("--debug", "print how every line of the script was understood")
+    .option("--ci", "run unattended: no typing, no waits, stop at the first failure")
+    .option("--quiet", "in CI mode: print commands and failures, not commentary")
+    .option("--keep-going", "in CI mode: after a failure, go on and report all failures at the end")
+    .option("--timeout <duration>", "kill any command running longer than this (30s, 2m, 1m30s)")
+    .option("--typing-speed <ms>", "delay between typed characters: MIN-MAX or MS (default 10-100)")
+    .option("--no-typeout", "show each command at once instead of typing it out")
+    .option("--no-blurb", "do not show the notice about the keys at start")
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -125,27 +181,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write("demoshts: --json goes with --dry-run\n");
     return EXIT.usage;
   }
-  if (!options.dryRun) {
-    io.stderr.write(
-      "demoshts: this version plans demos only; add --dry-run to see what FILE would do\n",
-    );
-    return EXIT.usage;
-  }
-
   const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
   const load = { builtins: options.builtins, init: options.init, home: io.home };
-
-  if (options.debug) {
-    const loaded = loadScript(file, load, host);
-    if (loaded.ok) {
-      for (const step of loaded.script.steps) {
-        for (const line of describeStep(step)) io.stderr.write(`debug: ${line}\n`);
-      }
-    }
-  }
+  if (options.debug) debugSteps(file, load, host, io);
+  if (!options.dryRun) return live(file, args, options, load, host, io);
 
   const result = await planDemo(
-    { file, args, env: io.env, load, shellCommand: io.selfCommand },
+    { file, args, env: io.env, load, shellCommand: io.selfCommand() },
     host,
   );
   for (const warning of result.warnings) io.stderr.write(`${formatDiagnostic(warning)}\n`);
@@ -156,4 +198,94 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   io.stdout.write(options.json ? formatPlanJson(result.records) : formatPlanText(result.records));
   return EXIT.ok;
+}
+
+function debugSteps(file: string, load: LoadOptions, host: ReadHost, io: CliIo): void {
+  const loaded = loadScript(file, load, host);
+  if (!loaded.ok) return;
+  for (const step of loaded.script.steps) {
+    for (const line of describeStep(step)) io.stderr.write(`debug: ${line}\n`);
+  }
+}
+
+function inherited(env: CliIo["env"]): Inherited {
+  const text = env[INHERIT_VAR];
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Inherited;
+  } catch {
+    return {};
+  }
+}
+
+function ciFromEnv(env: CliIo["env"]): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
+}
+
+/** A live run: on stage with a presenter, or unattended in CI. */
+async function live(
+  file: string,
+  args: readonly string[],
+  options: Options,
+  load: LoadOptions,
+  host: ReadHost,
+  io: CliIo,
+): Promise<number> {
+  const parent = inherited(io.env);
+  const nested = io.env[INHERIT_VAR] !== undefined;
+  let timeoutMs = parent.timeoutMs;
+  if (options.timeout !== undefined) {
+    timeoutMs = parseDuration(options.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      io.stderr.write(`demoshts: --timeout ${options.timeout} is not a duration (try 30s, 2m)\n`);
+      return EXIT.usage;
+    }
+  }
+  let typing = parent.typing ?? DEFAULT_TYPING;
+  if (options.typingSpeed !== undefined) {
+    const parsed = parseTyping(options.typingSpeed);
+    if (!parsed) {
+      io.stderr.write(
+        `demoshts: --typing-speed ${options.typingSpeed} is not MIN-MAX or MS (try 10-100)\n`,
+      );
+      return EXIT.usage;
+    }
+    typing = parsed;
+  }
+  const ci = Boolean(options.ci || parent.ci || !io.stdinIsTTY || ciFromEnv(io.env));
+  const settings = {
+    ci,
+    quiet: Boolean(options.quiet || parent.quiet),
+    keepGoing: Boolean(options.keepGoing || parent.keepGoing),
+    typeout: options.typeout && parent.typeout !== false,
+    timeoutMs,
+    colorLevel: io.colorLevel,
+    width: io.columns,
+    quietFailure: TRUTHY.test(io.env.DEMOSH_QUIET_FAILURE ?? ""),
+    interactive: io.stdinIsTTY,
+  };
+  const handDown: Inherited = {
+    ci: settings.ci,
+    quiet: settings.quiet,
+    keepGoing: settings.keepGoing,
+    typeout: settings.typeout,
+    typing,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+  const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  return runDemo(
+    { file, args, load, settings, typing, blurb, summary: !nested },
+    {
+      host,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) },
+      startShell: (start) => io.startShell(start),
+      keys: ci ? undefined : io.keys(),
+      random: () => io.random(),
+      onInterrupt: (listener) => io.onInterrupt(listener),
+      now: () => io.now(),
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../script/types.js";
+import { formatDuration } from "../util/duration.js";
 import type { PlanRecord } from "./plan.js";
 
 /** `file:line: severity: message` and its hint, as every command prints problems. */
@@ -12,6 +13,15 @@ function commandLines(text: string): string[] {
   return text.split("\n");
 }
 
+/** Tags for what `@fails` and `@timeout` set on a command. */
+function commandTags(r: PlanRecord & { kind: "command" }): string {
+  const tags = [
+    r.expectFailure ? "expected to fail" : "",
+    r.timeoutMs === undefined ? "" : `time limit ${formatDuration(r.timeoutMs)}`,
+  ].filter(Boolean);
+  return tags.length === 0 ? "" : `   (${tags.join(", ")})`;
+}
+
 function describe(r: PlanRecord): string[] {
   switch (r.kind) {
     case "commentary":
@@ -22,7 +32,7 @@ function describe(r: PlanRecord): string[] {
         const lines = commandLines(r.text).map(
           (l, i) => `${i === 0 ? "(hidden)" : "        "} ${l}`,
         );
-        if (r.waitAfter) lines[lines.length - 1] += `   then ${KEY}`;
+        lines[lines.length - 1] += `${commandTags(r)}${r.waitAfter ? `   then ${KEY}` : ""}`;
         return lines;
       }
       const [first = "", ...rest] = commandLines(r.shown);
@@ -33,7 +43,7 @@ function describe(r: PlanRecord): string[] {
         `${before}$ ${first}`,
         ...rest.map((l) => `${" ".repeat(before.length)}  ${l}`),
       ];
-      lines[lines.length - 1] += `${how}${after}`;
+      lines[lines.length - 1] += `${how}${commandTags(r)}${after}`;
       return lines;
     }
     case "macro": {

@@ -32,6 +32,10 @@ export type PlanRecord =
       readonly waitAfter: boolean;
       readonly runs: boolean;
       readonly endLine: number;
+      /** Marked `@fails`: its failure is part of the story. */
+      readonly expectFailure: boolean;
+      /** Set by `@timeout`: the command's time limit in milliseconds. */
+      readonly timeoutMs?: number;
     })
   | (Located & {
       readonly kind: "macro";
@@ -179,6 +183,7 @@ class DryDriver implements Driver {
       waitAfter: false,
       runs: false,
       endLine: step.loc.line,
+      expectFailure: false,
     });
     return undefined;
   }
@@ -209,10 +214,12 @@ class DryDriver implements Driver {
       waitAfter: p.waitAfter,
       runs: true,
       endLine: p.step.endLine,
+      expectFailure: p.expectFailure,
+      ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
     });
     await this.nested(p);
     this.state.learn(p.text);
-    return { status: 0, exitOnFailure: false, exited: false };
+    return { status: 0, stop: false, exited: false };
   }
 
   macroStart(): void {}

@@ -8,6 +8,7 @@ import type {
   SourceFormat,
   Step,
 } from "../script/types.js";
+import { parseDuration } from "../util/duration.js";
 import { CommandScanner } from "./shell-scan.js";
 import { decodeText, splitLines } from "./text.js";
 
@@ -44,6 +45,7 @@ const MODIFIERS: Record<string, Modifier> = {
 const BLOCK_DIRECTIVES = new Set(["hook", "macro", "import", "ifhook"]);
 /** Every directive name, to catch near misses such as `#@show` or `#@wait now`. */
 const DIRECTIVE_NAMES = [
+  "fails",
   "SHOW",
   "HIDE",
   "SKIP",
@@ -352,6 +354,7 @@ class FileReader {
   private meta(out: Step[], loc: Loc, text: string, endLine: number): void {
     const body = text.slice(2).trim();
     const word = /^\S*/.exec(body)?.[0] ?? "";
+    if (this.extension(out, loc, body)) return;
     if (body === "SHOW" || body === "HIDE" || body === "SKIP") {
       out.push({ kind: "mode", loc, mode: body });
     } else if (body === "wait") {
@@ -373,6 +376,32 @@ class FileReader {
       this.nearMiss(loc, body, word);
       out.push({ kind: "immediate", loc, endLine, text: body });
     }
+  }
+
+  /**
+   * demoshts's own directives: `@fails` and `@timeout DURATION`. Each may also be
+   * written `@: fails` / `@: timeout 30s`, which demosh runs as the no-op `:`.
+   */
+  private extension(out: Step[], loc: Loc, body: string): boolean {
+    const words = body.replace(/^:\s+/, "").split(/\s+/);
+    if (words[0] === "fails" && words.length === 1) {
+      out.push({ kind: "modifier", loc, modifier: "fails" });
+      return true;
+    }
+    if (words[0] === "timeout" && words.length === 2) {
+      const timeoutMs = parseDuration(words[1] as string);
+      if (timeoutMs === undefined || timeoutMs <= 0) {
+        throw new ReadError({
+          severity: "error",
+          loc,
+          message: `@timeout ${words[1]} is not a duration`,
+          hint: "write a duration such as 30s, 2m, 1m30s or 500ms",
+        });
+      }
+      out.push({ kind: "modifier", loc, modifier: "timeout", timeoutMs });
+      return true;
+    }
+    return false;
   }
 
   /** Warns when a line meant as a directive will run as a shell command instead. */

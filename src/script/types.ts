@@ -9,8 +9,18 @@ export type SourceFormat = "markdown" | "shell";
 
 export type Mode = "SHOW" | "HIDE" | "SKIP";
 
-/** Directives that change how the next executed command is presented. */
-export type Modifier = "immed" | "noshow" | "notypeout" | "nowaitbefore" | "waitafter";
+/**
+ * Directives that change the next executed command: demosh's presentation
+ * modifiers, plus `fails` (its failure is part of the story) and `timeout`.
+ */
+export type Modifier =
+  | "immed"
+  | "noshow"
+  | "notypeout"
+  | "nowaitbefore"
+  | "waitafter"
+  | "fails"
+  | "timeout";
 
 /** Prose shown to the audience while showing. `hidden` marks `##` and `#!` lines. */
 export interface CommentaryStep {
@@ -52,6 +62,8 @@ export interface ModifierStep {
   readonly kind: "modifier";
   readonly loc: Loc;
   readonly modifier: Modifier;
+  /** For `timeout`: the limit in milliseconds. */
+  readonly timeoutMs?: number;
 }
 
 /** An explicit `@wait`. */

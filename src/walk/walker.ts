@@ -31,12 +31,16 @@ export interface Presentation {
   readonly macro: MacroStep | undefined;
   /** True when the presenter went back to this command with `-`. */
   readonly again: boolean;
+  /** Marked `@fails`: the command is expected to fail. */
+  readonly expectFailure: boolean;
+  /** Set by `@timeout`: the limit for this command, in milliseconds. */
+  readonly timeoutMs: number | undefined;
 }
 
 export interface RunResult {
   readonly status: number;
-  /** Is stop-at-first-failure (`set -e`) on after this command? */
-  readonly exitOnFailure: boolean;
+  /** Should the demo stop here because of this command's failure (`set -e`, CI)? */
+  readonly stop: boolean;
   /** Did the command end the session (`exit N`)? `status` is then N. */
   readonly exited: boolean;
 }
@@ -81,6 +85,8 @@ interface Overrides {
   waitBefore?: boolean;
   waitAfter?: boolean;
   again?: boolean;
+  expectFailure?: boolean;
+  timeoutMs?: number;
 }
 
 /** The mode of one list of steps: the script itself, or one macro or ifhook body. */
@@ -186,7 +192,9 @@ export class Walker {
         } else if (step.modifier === "noshow") scope.overrides.typeCommand = false;
         else if (step.modifier === "notypeout") scope.overrides.typeout = false;
         else if (step.modifier === "nowaitbefore") scope.overrides.waitBefore = false;
-        else scope.overrides.waitAfter = true;
+        else if (step.modifier === "waitafter") scope.overrides.waitAfter = true;
+        else if (step.modifier === "fails") scope.overrides.expectFailure = true;
+        else scope.overrides.timeoutMs = step.timeoutMs;
         return undefined;
       case "macro":
       case "hook":
@@ -213,7 +221,7 @@ export class Walker {
     }
   }
 
-  private takeOverrides(scope: Scope): Required<Overrides> {
+  private takeOverrides(scope: Scope): Required<Omit<Overrides, "timeoutMs">> & Overrides {
     const o = scope.overrides;
     scope.overrides = {};
     return {
@@ -222,6 +230,8 @@ export class Walker {
       waitBefore: o.waitBefore ?? true,
       waitAfter: o.waitAfter ?? false,
       again: o.again ?? false,
+      expectFailure: o.expectFailure ?? false,
+      timeoutMs: o.timeoutMs,
     };
   }
 
@@ -256,6 +266,8 @@ export class Walker {
         waitAfter: scope.showing && o.waitAfter,
         macro,
         again: o.again,
+        expectFailure: o.expectFailure,
+        timeoutMs: o.timeoutMs,
       };
       const action = await this.driver.present(p);
       if (action === "back") {
@@ -280,7 +292,7 @@ export class Walker {
       } else {
         const result = await this.driver.run(p);
         if (result.exited) throw new Stop({ kind: "exited", status: result.status });
-        if (result.status !== 0 && result.exitOnFailure) {
+        if (result.stop) {
           await this.driver.notice("exiting-due-to-failure", step);
           throw new Stop({ kind: "failed", step, status: result.status });
         }

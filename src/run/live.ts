@@ -1,0 +1,217 @@
+import type { Output } from "../cli/io.js";
+import type { Presenter } from "../present/presenter.js";
+import {
+  renderMarkdown,
+  renderNotice,
+  renderPrint,
+  renderPrompt,
+  renderShellComment,
+} from "../present/render.js";
+import type {
+  BlankStep,
+  CommentaryStep,
+  IfHookStep,
+  PrintStep,
+  Step,
+  TypedStep,
+} from "../script/types.js";
+import type { Shell, ShellRun } from "../session/shell.js";
+import { formatDuration } from "../util/duration.js";
+import type { Driver, KeyAction, Notice, Presentation, RunResult } from "../walk/walker.js";
+
+/** How a live run behaves: on stage (a presenter at the keys) or in CI. */
+export interface LiveSettings {
+  /** No typing and no waits; every command is printed with its file:line; failures stop the run. */
+  readonly ci: boolean;
+  /** In CI: no commentary. */
+  readonly quiet: boolean;
+  /** In CI: record failures and go on instead of stopping at the first. */
+  readonly keepGoing: boolean;
+  /** Type commands out (false: show them at once). */
+  readonly typeout: boolean;
+  /** Kill any command running longer than this (a `@timeout` directive overrides it). */
+  readonly timeoutMs: number | undefined;
+  /** Colour level for everything written (0: none). */
+  readonly colorLevel: 0 | 1 | 2 | 3;
+  readonly width: number;
+  /** DEMOSH_QUIET_FAILURE was set when the run started. */
+  readonly quietFailure: boolean;
+  /** Are the commands' stdin a terminal (so keys typed during a command can be dropped)? */
+  readonly interactive: boolean;
+}
+
+/** A step that failed, as reported at the end of a run. */
+export interface Failure {
+  readonly step: Step;
+  readonly command: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+const BRACED = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\}/g;
+const TRUTHY = /^(yes|true|t|y|1)$/i;
+
+function firstLine(text: string): string {
+  const [first = "", ...rest] = text.split("\n");
+  return rest.length > 0 ? `${first} ...` : first;
+}
+
+/** Runs a walk for real: a bash session, a terminal presenter, or CI's plain log. */
+export class LiveDriver implements Driver {
+  readonly failures: Failure[] = [];
+  /** Set when the run was interrupted (Ctrl-C in CI, SIGINT): stop after the current command. */
+  interrupted = false;
+  /** Set when the session ended under the runner for a reason other than `exit`. */
+  died: string | undefined;
+  private blankShown = true;
+  private commandsRun = 0;
+
+  constructor(
+    private readonly shell: Shell,
+    private readonly out: Output,
+    private readonly err: Output,
+    private readonly presenter: Presenter | undefined,
+    private readonly settings: LiveSettings,
+  ) {}
+
+  get commandCount(): number {
+    return this.commandsRun;
+  }
+
+  private get style() {
+    return { width: this.settings.width, level: this.settings.colorLevel };
+  }
+
+  /** Fills `${NAME}` with the session's current values; unset names stay as written. */
+  private async fill(text: string): Promise<string> {
+    const names = [...new Set(Array.from(text.matchAll(BRACED), (m) => m[1] as string))];
+    if (names.length === 0) return text;
+    const values = await this.shell.values(names);
+    return text.replace(BRACED, (whole, name: string) => values.get(name) ?? whole);
+  }
+
+  private where(step: Step): string {
+    return `${step.loc.file}:${step.loc.line}`;
+  }
+
+  private show(text: string): void {
+    this.out.write(`${text}\n`);
+    this.blankShown = false;
+  }
+
+  async commentary(step: CommentaryStep, text: string): Promise<void> {
+    if (this.settings.ci && this.settings.quiet) return;
+    const filled = await this.fill(text);
+    this.show(
+      step.format === "markdown"
+        ? renderMarkdown(filled, this.style)
+        : renderShellComment(filled, this.style),
+    );
+  }
+
+  blank(_step: BlankStep | CommentaryStep): void {
+    if (this.settings.ci && this.settings.quiet) return;
+    if (this.blankShown) return;
+    this.out.write("\n");
+    this.blankShown = true;
+  }
+
+  async typed(step: TypedStep, text: string): Promise<KeyAction | undefined> {
+    if (this.settings.ci || !this.presenter) {
+      if (!this.settings.quiet) this.show(`${this.where(step)} ${renderPrompt(this.style)}${text}`);
+      return undefined;
+    }
+    const meaning = await this.presenter.typeOut(renderPrompt(this.style), text, "\n");
+    this.blankShown = false;
+    return meaning === "quit" ? "quit" : undefined;
+  }
+
+  async present(p: Presentation): Promise<KeyAction> {
+    if (this.settings.ci || !this.presenter || p.display === "hidden") return "run";
+    const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
+    const typed = p.display === "typed" && this.settings.typeout;
+    this.blankShown = false;
+    return this.presenter.present(renderPrompt(this.style), shown, typed, p.waitBefore);
+  }
+
+  async run(p: Presentation): Promise<RunResult> {
+    this.presenter?.release();
+    if (this.settings.ci) this.show(`${this.where(p.step)} ${renderPrompt(this.style)}${p.text}`);
+    const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
+    const result = await this.shell.run(p.text, {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      dropKeys: !this.settings.ci && this.settings.interactive,
+    });
+    this.commandsRun++;
+    this.blankShown = false;
+    if (result.ended) return this.sessionEnded(p, result);
+    const failed = result.timedOut || (p.expectFailure ? result.status === 0 : result.status !== 0);
+    if (failed) this.failed(p, result, timeoutMs);
+    if (this.interrupted) return { status: 130, stop: true, exited: false };
+    const errexitStop =
+      result.errexit && (result.status !== 0 || result.timedOut) && !p.expectFailure;
+    const ciStop = this.settings.ci && failed && !this.settings.keepGoing;
+    return { status: result.status, stop: errexitStop || ciStop, exited: false };
+  }
+
+  private sessionEnded(p: Presentation, result: ShellRun): RunResult {
+    const ended = result.ended;
+    if (ended?.signal || ended?.code === null || ended?.code === undefined) {
+      this.died = `the shell session was killed${ended?.signal ? ` (${ended.signal})` : ""} while running ${this.where(p.step)}: ${firstLine(p.text)}`;
+      this.err.write(`demoshts: ${this.died}\n`);
+      return { status: 1, stop: false, exited: true };
+    }
+    return { status: ended.code, stop: false, exited: true };
+  }
+
+  private failed(p: Presentation, result: ShellRun, timeoutMs: number | undefined): void {
+    const command = firstLine(p.text);
+    let message: string;
+    if (result.timedOut) {
+      message = `timed out after ${formatDuration(timeoutMs ?? 0)} and was killed: ${command}`;
+    } else if (p.expectFailure) {
+      message = `was expected to fail (@fails) but succeeded: ${command}`;
+    } else {
+      message = `failed with status ${result.status}: ${command}`;
+    }
+    this.failures.push({ step: p.step, command: p.text, status: result.status, message });
+    if (this.settings.ci || result.timedOut) {
+      this.err.write(`demoshts: ${this.where(p.step)}: ${message}\n`);
+    }
+  }
+
+  macroStart(p: Presentation): void {
+    if (this.settings.ci) this.show(`${this.where(p.step)} ${renderPrompt(this.style)}${p.text}`);
+  }
+
+  macroEnd(): void {}
+
+  async wait(): Promise<KeyAction> {
+    if (this.settings.ci || !this.presenter) return "run";
+    return this.presenter.waitKey();
+  }
+
+  async print(_step: PrintStep, text: string): Promise<void> {
+    this.show(renderPrint(await this.fill(text), this.style));
+  }
+
+  async ifhook(_step: IfHookStep, suffixes: readonly string[]): Promise<boolean> {
+    const values = await this.shell.values(suffixes.map((s) => `DEMO_HOOK_${s}`));
+    return [...values.values()].some((v) => v !== undefined && v !== "");
+  }
+
+  async notice(kind: Notice): Promise<void> {
+    if (kind === "skipping") this.show(renderNotice("...skipping", this.style));
+    else if (kind === "nothing-earlier") {
+      this.show(renderNotice("...nothing earlier to repeat!", this.style));
+    } else if (!this.interrupted && !(await this.quietFailure())) {
+      this.show(renderNotice("...exiting due to failure.", this.style));
+    }
+  }
+
+  private async quietFailure(): Promise<boolean> {
+    if (this.settings.quietFailure) return true;
+    const value = (await this.shell.values(["DEMOSH_QUIET_FAILURE"])).get("DEMOSH_QUIET_FAILURE");
+    return value !== undefined && TRUTHY.test(value);
+  }
+}

@@ -1,0 +1,131 @@
+import * as path from "node:path";
+import type { Output } from "../cli/io.js";
+import { formatDiagnostic } from "../plan/format.js";
+import type { Keys } from "../present/keys.js";
+import { Presenter, type Typing } from "../present/presenter.js";
+import { renderNotice } from "../present/render.js";
+import { type LoadOptions, loadScript } from "../reader/load.js";
+import type { ReadHost } from "../reader/read.js";
+import type { HookStep } from "../script/types.js";
+import type { Shell } from "../session/shell.js";
+import { Walker } from "../walk/walker.js";
+import { LiveDriver, type LiveSettings } from "./live.js";
+
+/** What a live run needs to know, beyond the script. */
+export interface RunRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly load: LoadOptions;
+  readonly settings: LiveSettings;
+  readonly typing: Typing;
+  /** Show the notice about the keys, and wait for RETURN, before starting. */
+  readonly blurb: boolean;
+  /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
+  readonly summary: boolean;
+}
+
+export interface ShellStart {
+  readonly argv0: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** The outside world, for a live run. */
+export interface RunDeps {
+  readonly host: ReadHost;
+  readonly stdout: Output;
+  readonly stderr: Output;
+  /** The environment the session starts with (SHELL and inherited options already set). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  startShell(start: ShellStart): Shell;
+  /** The presenter's keys; undefined in CI. */
+  readonly keys: Keys | undefined;
+  readonly random: () => number;
+  /** Calls `listener` when the run is interrupted (SIGINT); returns how to stop listening. */
+  onInterrupt(listener: () => void): () => void;
+  readonly now: () => number;
+}
+
+export const BLURB =
+  "demoshts: RETURN runs the next step, SPACE finishes typing, - goes back, + skips it, " +
+  "Q quits. Ctrl-C interrupts a running command, never the demo. Press RETURN to start.";
+
+/** A shell function per hook, running its DEMO_HOOK_ variable's text (nothing when empty). */
+export function hookDefinitions(hooks: readonly HookStep[]): string {
+  return hooks.map((h) => `${h.name}() { eval "\${DEMO_HOOK_${h.suffix}:-:}"; }`).join("\n");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Runs a demo live (presenter or CI) and returns the exit code. */
+export async function runDemo(request: RunRequest, deps: RunDeps): Promise<number> {
+  const loaded = loadScript(request.file, request.load, deps.host);
+  const warnings = loaded.ok ? loaded.script.warnings : loaded.warnings;
+  for (const warning of warnings) deps.stderr.write(`${formatDiagnostic(warning)}\n`);
+  if (!loaded.ok) {
+    deps.stderr.write(`${formatDiagnostic(loaded.error)}\n`);
+    deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
+    return 2;
+  }
+  const script = loaded.script;
+  const started = deps.now();
+  const shell = deps.startShell({
+    argv0: path.resolve(deps.host.cwd, request.file),
+    args: request.args,
+    env: deps.env,
+    cwd: deps.host.cwd,
+  });
+  const presenter = deps.keys
+    ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
+    : undefined;
+  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings);
+  const onInterrupt = (): void => {
+    driver.interrupted = true;
+    shell.interrupt();
+  };
+  // On stage Ctrl-C belongs to the running command; only an unattended run can be interrupted.
+  const unsubscribe = request.settings.ci ? deps.onInterrupt(onInterrupt) : () => {};
+  try {
+    if (script.hooks.length > 0) await shell.run(hookDefinitions(script.hooks));
+    if (presenter && request.blurb) {
+      const style = { width: request.settings.width, level: request.settings.colorLevel };
+      deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+      if ((await presenter.waitKey()) === "quit") return 0;
+    }
+    const outcome = await new Walker(script, driver).walk();
+    if (driver.interrupted) {
+      deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
+      return 130;
+    }
+    const code =
+      outcome.kind === "exited"
+        ? outcome.status
+        : outcome.kind === "failed" || (request.settings.ci && driver.failures.length > 0)
+          ? 1
+          : 0;
+    if (request.settings.ci && request.summary) {
+      const seconds = ((deps.now() - started) / 1000).toFixed(1);
+      const failed = driver.failures.length;
+      const how =
+        outcome.kind === "failed" && failed > 0 && !request.settings.keepGoing
+          ? "stopped at the first failure"
+          : outcome.kind === "exited"
+            ? `ended by exit ${outcome.status}`
+            : "finished";
+      deps.stderr.write(
+        `demoshts: ${request.file}: ${how}: ${plural(driver.commandCount, "command")} run, ${failed} failed (${seconds}s)\n`,
+      );
+      for (const f of request.settings.keepGoing ? driver.failures : []) {
+        deps.stderr.write(`  ${f.step.loc.file}:${f.step.loc.line}: ${f.message}\n`);
+      }
+    }
+    return code;
+  } finally {
+    unsubscribe();
+    presenter?.release();
+    await shell.close();
+  }
+}

@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { SESSION_LOOP } from "./loop.js";
+import { signalDescendants } from "./proctree.js";
+import type { RunOptions, Shell, ShellRun } from "./shell.js";
+
+export interface BashOptions {
+  /** `$0` in the session: the demo's absolute path. */
+  readonly argv0: string;
+  /** `$1`, `$2`, ... */
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** The bash to run; `bash` from PATH by default. */
+  readonly bash?: string;
+  readonly now?: () => number;
+}
+
+type Pending =
+  | { kind: "run"; resolve: (run: ShellRun) => void; started: number; timedOut: boolean }
+  | {
+      kind: "values";
+      names: readonly string[];
+      resolve: (values: Map<string, string | undefined>) => void;
+    };
+
+/** The gap between asking a timed-out command's processes to stop and forcing them. */
+const KILL_GRACE_MS = 500;
+
+/**
+ * A bash process that shares the terminal with the runner (stdin, stdout and
+ * stderr are inherited) and takes its commands over a private pipe.
+ */
+export class BashSession implements Shell {
+  private readonly child: ChildProcess;
+  private readonly control: Writable;
+  private readonly replies: Readable;
+  private readonly pending: Pending[] = [];
+  private buffer = "";
+  private values_: string[] = [];
+  private exit: { code: number | null; signal: string | null } | undefined;
+  private readonly now: () => number;
+
+  constructor(options: BashOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.child = spawn(
+      options.bash ?? "bash",
+      ["--noprofile", "--norc", "-c", SESSION_LOOP, options.argv0, ...options.args],
+      {
+        cwd: options.cwd,
+        env: options.env,
+        stdio: ["inherit", "inherit", "inherit", "pipe", "pipe"],
+      },
+    );
+    this.control = this.child.stdio[3] as Writable;
+    this.replies = this.child.stdio[4] as Readable;
+    this.control.on("error", () => {
+      // A write after bash died: the exit handler reports it.
+    });
+    this.replies.setEncoding("utf8");
+    this.replies.on("data", (chunk: string) => this.receive(chunk));
+    // Replies may still be in the pipe when bash exits: finish once both have happened.
+    let exited: { code: number | null; signal: string | null } | undefined;
+    let drained = false;
+    const settle = (): void => {
+      if (exited && drained) this.ended(exited);
+    };
+    this.replies.on("close", () => {
+      drained = true;
+      settle();
+    });
+    this.child.on("error", () => {
+      exited = { code: 127, signal: null };
+      drained = true;
+      settle();
+    });
+    this.child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      settle();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  run(command: string, options: RunOptions = {}): Promise<ShellRun> {
+    if (this.exit) return Promise.resolve(this.endedRun(this.now()));
+    return new Promise((resolve) => {
+      const entry: Pending = { kind: "run", resolve, started: this.now(), timedOut: false };
+      this.pending.push(entry);
+      this.control.write(`${options.dropKeys ? "r" : "R"}${command}\0`);
+      if (options.timeoutMs !== undefined) {
+        const timer = setTimeout(() => this.timeOut(entry), options.timeoutMs);
+        const done = entry.resolve;
+        entry.resolve = (run) => {
+          clearTimeout(timer);
+          done(run);
+        };
+      }
+    });
+  }
+
+  values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>> {
+    const valid = names.filter((n) => /^([A-Za-z_][A-Za-z0-9_]*|[0-9]+)$/.test(n));
+    if (valid.length === 0 || this.exit) return Promise.resolve(new Map());
+    return new Promise((resolve) => {
+      this.pending.push({ kind: "values", names: valid, resolve });
+      this.control.write(`Q${valid.join(" ")}\0`);
+    });
+  }
+
+  interrupt(): void {
+    if (!this.exit) signalDescendants(this.child.pid ?? -1, "SIGINT");
+  }
+
+  /** Ends the session at once, from a signal handler: no waiting. */
+  kill(): void {
+    if (this.exit) return;
+    signalDescendants(this.child.pid ?? -1, "SIGTERM");
+    this.child.kill("SIGTERM");
+  }
+
+  async close(): Promise<void> {
+    if (this.exit) return;
+    const exited = new Promise<void>((resolve) => this.child.once("close", () => resolve()));
+    signalDescendants(this.child.pid ?? -1, "SIGTERM");
+    this.control.end();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private timeOut(entry: Pending & { kind: "run" }): void {
+    if (!this.pending.includes(entry)) return;
+    entry.timedOut = true;
+    const pid = this.child.pid ?? -1;
+    signalDescendants(pid, "SIGTERM");
+    setTimeout(() => {
+      if (this.pending.includes(entry)) signalDescendants(pid, "SIGKILL");
+    }, KILL_GRACE_MS).unref();
+  }
+
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    for (let end = this.buffer.indexOf("\0"); end >= 0; end = this.buffer.indexOf("\0")) {
+      const record = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 1);
+      this.record(record);
+    }
+  }
+
+  private record(record: string): void {
+    const head = this.pending[0];
+    if (!head) return;
+    if (record.startsWith("S") && head.kind === "run") {
+      this.pending.shift();
+      const [status = "1", errexit = "0"] = record.slice(1).split(" ");
+      head.resolve({
+        status: Number(status),
+        errexit: errexit === "1",
+        timedOut: head.timedOut,
+        durationMs: this.now() - head.started,
+      });
+    } else if (record.startsWith("v") && head.kind === "values") {
+      this.values_.push(record);
+    } else if (record === "E" && head.kind === "values") {
+      this.pending.shift();
+      const values = new Map<string, string | undefined>();
+      head.names.forEach((name, i) => {
+        const v = this.values_[i] ?? "v0";
+        values.set(name, v.startsWith("v1") ? v.slice(2) : undefined);
+      });
+      this.values_ = [];
+      head.resolve(values);
+    }
+  }
+
+  private endedRun(started: number, timedOut = false): ShellRun {
+    const code = this.exit?.code ?? null;
+    const signal = this.exit?.signal ?? null;
+    return {
+      status: code ?? 128,
+      errexit: false,
+      timedOut,
+      durationMs: this.now() - started,
+      ended: { code, signal },
+    };
+  }
+
+  private ended(exit: { code: number | null; signal: string | null }): void {
+    if (this.exit) return;
+    this.exit = exit;
+    for (const entry of this.pending.splice(0)) {
+      if (entry.kind === "run") entry.resolve(this.endedRun(entry.started, entry.timedOut));
+      else entry.resolve(new Map());
+    }
+  }
+}

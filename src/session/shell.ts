@@ -1,0 +1,30 @@
+/** How one command ended, modelled on execa's result: failures are values, not exceptions. */
+export interface ShellRun {
+  /** The command's exit status (128 + n when a signal ended it). */
+  readonly status: number;
+  /** Is `set -e` on after the command? */
+  readonly errexit: boolean;
+  /** Was the command killed because it ran past its time limit? */
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  /** Set when the session itself ended during the command: `exit N`, or bash was killed. */
+  readonly ended?: { readonly code: number | null; readonly signal: string | null };
+}
+
+export interface RunOptions {
+  /** Kill the command's process tree after this long. */
+  readonly timeoutMs?: number;
+  /** Drop keys typed while the command ran, so they do not act on the next step. */
+  readonly dropKeys?: boolean;
+}
+
+/** One long-lived shell session: every command of a demo goes to it, in order. */
+export interface Shell {
+  run(command: string, options?: RunOptions): Promise<ShellRun>;
+  /** The current values of variables (`undefined` when unset); digits name $1, $2, ... */
+  values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>>;
+  /** Interrupts the running command (SIGINT to its processes); the session goes on. */
+  interrupt(): void;
+  /** Ends the session (and anything still running in it). */
+  close(): Promise<void>;
+}
