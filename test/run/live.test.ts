@@ -1,0 +1,276 @@
+import { describe, expect, it } from "vitest";
+import { runLive } from "./fakes.js";
+
+const lines = (...l: string[]) => `${l.join("\n")}\n`;
+const RETURN = "\r";
+
+describe("presenter: modes and keys", () => {
+  it("runs hidden commands without showing them; shows and waits once @SHOW is seen", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("setup", "#@SHOW", "# Look:", "echo one", "echo two") },
+      "demo.sh",
+      { keys: [RETURN, RETURN] },
+    );
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["setup", "echo one", "echo two"]);
+    expect(run.stdout.plain).toBe("# Look:\n$ echo one\n$ echo two\n");
+    expect(run.keys?.left).toBe(0);
+  });
+
+  it("types each character with a delay within the typing range, from the random source", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo hi") }, "demo.sh", {
+      keys: [RETURN],
+    });
+    // random() is 0.5: every delay is the middle of 10-100 ms, one per character typed.
+    expect(run.keys?.delays).toEqual(Array(7).fill(55));
+  });
+
+  it("RETURN while typing finishes the command and runs it without a further wait", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo hello") }, "demo.sh", {
+      keys: [`@${RETURN}`],
+    });
+    expect(run.shell.commands).toEqual(["echo hello"]);
+    expect(run.stdout.plain).toBe("$ echo hello\n");
+    expect(run.keys?.delays).toHaveLength(1);
+  });
+
+  it("SPACE while typing shows the rest at once, then waits for RETURN", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo hello") }, "demo.sh", {
+      keys: ["@ ", RETURN],
+    });
+    expect(run.shell.commands).toEqual(["echo hello"]);
+    expect(run.keys?.delays).toHaveLength(1);
+    expect(run.keys?.left).toBe(0);
+  });
+
+  it("+ skips the command, saying ...skipping, and goes on", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("#@SHOW", "rm -rf /tmp/x", "echo next") },
+      "demo.sh",
+      {
+        keys: ["+", RETURN],
+      },
+    );
+    expect(run.shell.commands).toEqual(["echo next"]);
+    expect(run.stdout.plain).toContain("$ rm -rf /tmp/x\n...skipping\n$ echo next\n");
+  });
+
+  it("- goes back: shows the previous command at once and runs it again", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one", "echo two") }, "demo.sh", {
+      keys: [RETURN, "-", RETURN, RETURN],
+    });
+    expect(run.shell.commands).toEqual(["echo one", "echo one", "echo two"]);
+    // The repeated command is shown at once: no typing delays for it.
+    expect(run.keys?.delays).toHaveLength("echo one".length + "echo two".length * 2);
+  });
+
+  it("- before the first command says there is nothing earlier and waits again", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one") }, "demo.sh", {
+      keys: ["-", RETURN],
+    });
+    expect(run.stdout.plain).toContain("...nothing earlier to repeat!");
+    expect(run.shell.commands).toEqual(["echo one"]);
+  });
+
+  it("Q quits with status 0 and runs nothing more", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one", "echo two") }, "demo.sh", {
+      keys: [RETURN, "Q"],
+    });
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["echo one"]);
+    expect(run.shell.closed).toBe(true);
+  });
+
+  it("ignores other keys at a wait (lower-case q included)", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one") }, "demo.sh", {
+      keys: ["q", "x", "\u001b", RETURN],
+    });
+    expect(run.shell.commands).toEqual(["echo one"]);
+  });
+
+  it("@wait waits for a key even while hidden; @waitafter waits after the command", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("#@wait", "echo hidden", "#@SHOW", "#@waitafter", "echo shown") },
+      "demo.sh",
+      { keys: [RETURN, RETURN, RETURN] },
+    );
+    expect(run.shell.commands).toEqual(["echo hidden", "echo shown"]);
+    expect(run.keys?.left).toBe(0);
+  });
+
+  it("drops keys typed during a command, on a terminal", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one") }, "demo.sh", {
+      keys: [RETURN],
+    });
+    expect(run.shell.options[0]?.dropKeys).toBe(true);
+    expect(run.keys?.releases).toBeGreaterThan(0);
+  });
+});
+
+describe("what is shown", () => {
+  it("fills ${NAME} with the session's value in commands and commentary; $NAME stays as written", async () => {
+    const run = await runLive(
+      {
+        "demo.md": lines(
+          "```bash",
+          "INGRESS_IP=10.0.0.7",
+          "```",
+          "<!-- @SHOW -->",
+          "Open http://${INGRESS_IP}/gui/ now; ${UNSET} stays.",
+          "```bash",
+          "curl http://${INGRESS_IP}/ $INGRESS_IP",
+          "```",
+        ),
+      },
+      "demo.md",
+      { keys: [RETURN] },
+    );
+    expect(run.stdout.plain).toContain("Open http://10.0.0.7/gui/ now; ${UNSET} stays.");
+    expect(run.stdout.plain).toContain("$ curl http://10.0.0.7/ $INGRESS_IP");
+    expect(run.shell.commands).toContain("curl http://${INGRESS_IP}/ $INGRESS_IP");
+  });
+
+  it("prints @print text even while hidden, filled in, without quotes", async () => {
+    const run = await runLive({ "demo.sh": lines("X=1", '#@print "# X is ${X}"') }, "demo.sh", {
+      keys: [],
+    });
+    expect(run.stdout.plain).toBe("# X is 1\n");
+  });
+
+  it("shows runs of blank lines as one", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "# a", "", "", "", "# b") }, "demo.sh", {
+      keys: [],
+    });
+    expect(run.stdout.plain).toBe("# a\n\n# b\n");
+  });
+});
+
+describe("macros and hooks", () => {
+  it("runs a macro's body hidden; a call typed as a command is shown and waited on first", async () => {
+    const run = await runLive(
+      {
+        "demo.sh": lines("#@macro setup", "  echo in-macro", "#@end", "#@SHOW", "setup", "#@setup"),
+      },
+      "demo.sh",
+      { keys: [RETURN] },
+    );
+    expect(run.shell.commands).toEqual(["echo in-macro", "echo in-macro"]);
+    expect(run.stdout.plain).toBe("$ setup\n");
+  });
+
+  it("defines hook functions first and decides @ifhook from the session's variables", async () => {
+    const demo = lines("#@hook show_x X", "#@ifhook show_x", "  #@show_x", "#@endif", "echo end");
+    const off = await runLive({ "demo.sh": demo }, "demo.sh", { keys: [] });
+    expect(off.shell.commands).toEqual(['show_x() { eval "${DEMO_HOOK_X:-:}"; }', "echo end"]);
+    const on = await runLive({ "demo.sh": demo }, "demo.sh", {
+      keys: [],
+      vars: { DEMO_HOOK_X: "open x" },
+    });
+    expect(on.shell.commands.slice(1)).toEqual(["show_x", "echo end"]);
+  });
+});
+
+describe("failures", () => {
+  const failing = (command: string) => ({ status: command.startsWith("false") ? 1 : 0 });
+
+  it("on stage, goes on after a failure unless set -e is on", async () => {
+    const run = await runLive({ "demo.sh": lines("false", "echo after") }, "demo.sh", {
+      keys: [],
+      outcome: failing,
+    });
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["false", "echo after"]);
+  });
+
+  it("with set -e, stops at a failure, says so, and exits 1", async () => {
+    const run = await runLive({ "demo.sh": lines("set -e", "false", "echo never") }, "demo.sh", {
+      keys: [],
+      outcome: failing,
+    });
+    expect(run.code).toBe(1);
+    expect(run.shell.commands).toEqual(["set -e", "false"]);
+    expect(run.stdout.plain).toContain("...exiting due to failure.");
+  });
+
+  it("DEMOSH_QUIET_FAILURE, set in the script, silences the message", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("set -e", "DEMOSH_QUIET_FAILURE=true", "false") },
+      "demo.sh",
+      { keys: [], outcome: failing },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout.plain).not.toContain("exiting");
+  });
+
+  it("exit N ends the demo with status N", async () => {
+    const run = await runLive({ "demo.sh": lines("exit 3", "echo never") }, "demo.sh", {
+      keys: [],
+    });
+    expect(run.code).toBe(3);
+    expect(run.shell.commands).toEqual(["exit 3"]);
+  });
+
+  it("in CI, prints each command with its file:line, and stops at the first failure", async () => {
+    const run = await runLive(
+      { "demo.md": lines("# Title", "```bash", "echo ok", "false oops", "echo never", "```") },
+      "demo.md",
+      { outcome: failing },
+    );
+    expect(run.code).toBe(1);
+    expect(run.shell.commands).toEqual(["echo ok", "false oops"]);
+    expect(run.stdout.plain).toContain("demo.md:3 $ echo ok\ndemo.md:4 $ false oops\n");
+    expect(run.stderr.plain).toContain("demoshts: demo.md:4: failed with status 1: false oops");
+  });
+
+  it("in CI with --keep-going, runs everything and lists every failure", async () => {
+    const run = await runLive({ "demo.sh": lines("false a", "echo b", "false c") }, "demo.sh", {
+      outcome: failing,
+      settings: { keepGoing: true },
+    });
+    expect(run.code).toBe(1);
+    expect(run.shell.commands).toEqual(["false a", "echo b", "false c"]);
+    expect(run.stderr.plain).toMatch(/2 failed/);
+    expect(run.stderr.plain).toContain("  demo.sh:1: failed with status 1: false a");
+    expect(run.stderr.plain).toContain("  demo.sh:3: failed with status 1: false c");
+  });
+
+  it("in CI, a command marked @fails may fail; if it succeeds, that is a failure", async () => {
+    const fine = await runLive({ "demo.sh": lines("#@fails", "false x", "echo y") }, "demo.sh", {
+      outcome: failing,
+    });
+    expect(fine.code).toBe(0);
+    expect(fine.shell.commands).toEqual(["false x", "echo y"]);
+    const surprise = await runLive({ "demo.sh": lines("#@: fails", "echo x") }, "demo.sh", {
+      outcome: failing,
+    });
+    expect(surprise.code).toBe(1);
+    expect(surprise.stderr.plain).toContain(
+      "demo.sh:2: was expected to fail (@fails) but succeeded",
+    );
+  });
+
+  it("passes --timeout, or a command's @timeout, to the shell and fails a timed-out step", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("echo a", "#@timeout 2s", "sleep 100") },
+      "demo.sh",
+      {
+        outcome: (c) => (c === "sleep 100" ? { status: 143, timedOut: true } : {}),
+        settings: { timeoutMs: 60_000 },
+      },
+    );
+    expect(run.shell.options.map((o) => o.timeoutMs)).toEqual([60_000, 2_000]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.plain).toContain("demo.sh:3: timed out after 2s and was killed: sleep 100");
+  });
+
+  it("in CI, --quiet leaves commentary out but still prints the commands", async () => {
+    const run = await runLive(
+      { "demo.md": lines("Prose here.", "```sh", "echo hi", "```") },
+      "demo.md",
+      {
+        settings: { quiet: true },
+      },
+    );
+    expect(run.stdout.plain).toBe("demo.md:3 $ echo hi\n");
+  });
+});
