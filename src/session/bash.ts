@@ -1,6 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
-import { SESSION_LOOP } from "./loop.js";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { sessionLoop } from "./loop.js";
 import { signalDescendants } from "./proctree.js";
 import type { RunOptions, Shell, ShellRun } from "./shell.js";
 
@@ -33,8 +36,9 @@ const KILL_GRACE_MS = 500;
  */
 export class BashSession implements Shell {
   private readonly child: ChildProcess;
-  private readonly control: Writable;
-  private readonly replies: Readable;
+  private readonly control: Socket;
+  private readonly replies: Socket;
+  private readonly dir: string;
   private readonly pending: Pending[] = [];
   private buffer = "";
   private values_: string[] = [];
@@ -43,40 +47,40 @@ export class BashSession implements Shell {
 
   constructor(options: BashOptions) {
     this.now = options.now ?? (() => performance.now());
+    // Two named pipes carry requests and answers. This side holds both open for
+    // reading and writing, so bash can open and close them around every request
+    // without ever blocking, and neither side sees an end of file mid-session.
+    this.dir = mkdtempSync(path.join(tmpdir(), "demoshts-session-"));
+    const requests = path.join(this.dir, "requests");
+    const answers = path.join(this.dir, "answers");
+    const made = spawnSync("mkfifo", ["-m", "600", requests, answers], { encoding: "utf8" });
+    if (made.status !== 0) {
+      throw new Error(`cannot make the session's pipes with mkfifo: ${made.stderr || made.error}`);
+    }
+    const flags = constants.O_RDWR | constants.O_NONBLOCK;
+    this.control = new Socket({ fd: openSync(requests, flags), readable: false, writable: true });
+    this.replies = new Socket({ fd: openSync(answers, flags), readable: true, writable: false });
     this.child = spawn(
       options.bash ?? "bash",
-      ["--noprofile", "--norc", "-c", SESSION_LOOP, options.argv0, ...options.args],
-      {
-        cwd: options.cwd,
-        env: options.env,
-        stdio: ["inherit", "inherit", "inherit", "pipe", "pipe"],
-      },
+      [
+        "--noprofile",
+        "--norc",
+        "-c",
+        sessionLoop(requests, answers),
+        options.argv0,
+        ...options.args,
+      ],
+      { cwd: options.cwd, env: options.env, stdio: "inherit" },
     );
-    this.control = this.child.stdio[3] as Writable;
-    this.replies = this.child.stdio[4] as Readable;
     this.control.on("error", () => {
       // A write after bash died: the exit handler reports it.
     });
     this.replies.setEncoding("utf8");
     this.replies.on("data", (chunk: string) => this.receive(chunk));
-    // Replies may still be in the pipe when bash exits: finish once both have happened.
-    let exited: { code: number | null; signal: string | null } | undefined;
-    let drained = false;
-    const settle = (): void => {
-      if (exited && drained) this.ended(exited);
-    };
-    this.replies.on("close", () => {
-      drained = true;
-      settle();
-    });
-    this.child.on("error", () => {
-      exited = { code: 127, signal: null };
-      drained = true;
-      settle();
-    });
+    this.child.on("error", () => this.ended({ code: 127, signal: null }));
+    // An answer written just before bash exited may still be on its way: let it arrive first.
     this.child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      settle();
+      setTimeout(() => this.ended({ code, signal }), 20);
     });
   }
 
@@ -116,19 +120,30 @@ export class BashSession implements Shell {
 
   /** Ends the session at once, from a signal handler: no waiting. */
   kill(): void {
-    if (this.exit) return;
-    signalDescendants(this.child.pid ?? -1, "SIGTERM");
-    this.child.kill("SIGTERM");
+    if (!this.exit) {
+      signalDescendants(this.child.pid ?? -1, "SIGTERM");
+      this.child.kill("SIGTERM");
+    }
+    this.cleanUp();
   }
 
   async close(): Promise<void> {
-    if (this.exit) return;
-    const exited = new Promise<void>((resolve) => this.child.once("close", () => resolve()));
-    signalDescendants(this.child.pid ?? -1, "SIGTERM");
-    this.control.end();
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
+    if (!this.exit) {
+      const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+      signalDescendants(this.child.pid ?? -1, "SIGTERM");
+      // Ending the request pipe's only writer ends bash's loop.
+      this.control.destroy();
+      const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.cleanUp();
+  }
+
+  private cleanUp(): void {
+    this.control.destroy();
+    this.replies.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private timeOut(entry: Pending & { kind: "run" }): void {
