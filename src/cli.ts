@@ -5,7 +5,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { supportsColor } from "chalk";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
@@ -105,7 +104,22 @@ function finish(code: number): never {
   process.exit(code);
 }
 
-const level = supportsColor ? supportsColor.level : 0;
+/** Colour for standard output: NO_COLOR and FORCE_COLOR first, then what the terminal can show. */
+function colorLevel(): 0 | 1 | 2 | 3 {
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === "" || force === "true" || force === "1") return 1;
+    if (force === "2") return 2;
+    if (force === "3") return 3;
+    if (force === "0" || force === "false") return 0;
+  }
+  if (process.env.NO_COLOR) return 0;
+  if (!process.stdout.isTTY) return 0;
+  const depth = process.stdout.getColorDepth();
+  return depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0;
+}
+
+const level = colorLevel();
 
 try {
   const code = await main(process.argv.slice(2), {

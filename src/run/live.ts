@@ -1,12 +1,5 @@
 import type { Output } from "../cli/io.js";
 import type { Presenter } from "../present/presenter.js";
-import {
-  renderMarkdown,
-  renderNotice,
-  renderPrint,
-  renderPrompt,
-  renderShellComment,
-} from "../present/render.js";
 import type {
   BlankStep,
   CommentaryStep,
@@ -46,6 +39,19 @@ export interface Failure {
   readonly command: string;
   readonly status: number;
   readonly message: string;
+}
+
+type Renderer = typeof import("../present/render.js");
+
+/**
+ * The renderer pulls in marked, chalk and wrap-ansi (tens of milliseconds to
+ * load); an unattended run without colour or commentary never needs it, so it
+ * is loaded on first use.
+ */
+let renderer: Promise<Renderer> | undefined;
+function render(): Promise<Renderer> {
+  renderer ??= import("../present/render.js");
+  return renderer;
 }
 
 const BRACED = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\}/g;
@@ -102,10 +108,11 @@ export class LiveDriver implements Driver {
   async commentary(step: CommentaryStep, text: string): Promise<void> {
     if (this.settings.ci && this.settings.quiet) return;
     const filled = await this.fill(text);
+    const r = await render();
     this.show(
       step.format === "markdown"
-        ? renderMarkdown(filled, this.style)
-        : renderShellComment(filled, this.style),
+        ? r.renderMarkdown(filled, this.style)
+        : r.renderShellComment(filled, this.style),
     );
   }
 
@@ -118,10 +125,10 @@ export class LiveDriver implements Driver {
 
   async typed(step: TypedStep, text: string): Promise<KeyAction | undefined> {
     if (this.settings.ci || !this.presenter) {
-      if (!this.settings.quiet) this.show(`${this.where(step)} ${renderPrompt(this.style)}${text}`);
+      if (!this.settings.quiet) this.show(`${this.where(step)} ${await this.prompt()}${text}`);
       return undefined;
     }
-    const meaning = await this.presenter.typeOut(renderPrompt(this.style), text, "\n");
+    const meaning = await this.presenter.typeOut(await this.prompt(), text, "\n");
     this.blankShown = false;
     return meaning === "quit" ? "quit" : undefined;
   }
@@ -131,12 +138,12 @@ export class LiveDriver implements Driver {
     const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
     const typed = p.display === "typed" && this.settings.typeout;
     this.blankShown = false;
-    return this.presenter.present(renderPrompt(this.style), shown, typed, p.waitBefore);
+    return this.presenter.present(await this.prompt(), shown, typed, p.waitBefore);
   }
 
   async run(p: Presentation): Promise<RunResult> {
     this.presenter?.release();
-    if (this.settings.ci) this.show(`${this.where(p.step)} ${renderPrompt(this.style)}${p.text}`);
+    if (this.settings.ci) this.show(`${this.where(p.step)} ${await this.prompt()}${p.text}`);
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -180,8 +187,8 @@ export class LiveDriver implements Driver {
     }
   }
 
-  macroStart(p: Presentation): void {
-    if (this.settings.ci) this.show(`${this.where(p.step)} ${renderPrompt(this.style)}${p.text}`);
+  async macroStart(p: Presentation): Promise<void> {
+    if (this.settings.ci) this.show(`${this.where(p.step)} ${await this.prompt()}${p.text}`);
   }
 
   macroEnd(): void {}
@@ -192,7 +199,8 @@ export class LiveDriver implements Driver {
   }
 
   async print(_step: PrintStep, text: string): Promise<void> {
-    this.show(renderPrint(await this.fill(text), this.style));
+    const filled = await this.fill(text);
+    this.show((await render()).renderPrint(filled, this.style));
   }
 
   async ifhook(_step: IfHookStep, suffixes: readonly string[]): Promise<boolean> {
@@ -201,12 +209,19 @@ export class LiveDriver implements Driver {
   }
 
   async notice(kind: Notice): Promise<void> {
+    const { renderNotice } = await render();
     if (kind === "skipping") this.show(renderNotice("...skipping", this.style));
     else if (kind === "nothing-earlier") {
       this.show(renderNotice("...nothing earlier to repeat!", this.style));
     } else if (!this.interrupted && !(await this.quietFailure())) {
       this.show(renderNotice("...exiting due to failure.", this.style));
     }
+  }
+
+  /** The `$ ` before a command; plain text needs no renderer. */
+  private async prompt(): Promise<string> {
+    if (this.settings.colorLevel === 0) return "$ ";
+    return (await render()).renderPrompt(this.style);
   }
 
   private async quietFailure(): Promise<boolean> {

@@ -3,7 +3,6 @@ import type { Output } from "../cli/io.js";
 import { formatDiagnostic } from "../plan/format.js";
 import type { Keys } from "../present/keys.js";
 import { Presenter, type Typing } from "../present/presenter.js";
-import { renderNotice } from "../present/render.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
 import type { HookStep } from "../script/types.js";
@@ -92,6 +91,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     if (script.hooks.length > 0) await shell.run(hookDefinitions(script.hooks));
     if (presenter && request.blurb) {
       const style = { width: request.settings.width, level: request.settings.colorLevel };
+      const { renderNotice } = await import("../present/render.js");
       deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
       if ((await presenter.waitKey()) === "quit") return 0;
     }
