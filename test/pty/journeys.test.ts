@@ -1,0 +1,322 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  cleanupDirs,
+  killAll,
+  ROOT,
+  settle,
+  startDemo,
+  sttyOf,
+  sttySettings,
+  waitForProcess,
+  workspace,
+} from "./harness.js";
+
+// A presenter's journeys through a live demo, in a real pseudo-terminal: the keys of
+// `demoshts --help` and the behaviour of the compatibility spec, as the audience sees them.
+//
+// Commands print computed text (`echo "ran-$((1+1))"` prints ran-2) so that the typed-out
+// command and its output can never be mistaken for each other on screen.
+
+/** No typing delay: for journeys that are not about typing. */
+const FAST = ["--no-blurb", "--typing-speed", "0"];
+/** Slow enough typing that a 90-character command takes about three seconds to type out. */
+const SLOW = ["--no-blurb", "--typing-speed", "30-40"];
+
+beforeAll(() => {
+  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+}, 60_000);
+
+afterEach(() => {
+  killAll();
+});
+
+afterAll(() => {
+  cleanupDirs();
+});
+
+const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
+const count = (text: string, what: string): number => text.split(what).length - 1;
+
+describe("the notice about the keys", () => {
+  const demo = '#@SHOW\necho "ran-$((1+1))"\n';
+
+  it("is shown first and waits for RETURN before the first step", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startDemo(["--typing-speed", "0", "demo.sh"], { cwd });
+    await p.waitFor(/Q quits\..*Press RETURN to start\./s);
+    p.write("x");
+    expect(await settle(p), "a key that means nothing does not start it").not.toContain("$ echo");
+    p.write("\r");
+    await p.waitFor('$ echo "ran-$((1+1))"');
+    p.write("\r");
+    await p.waitFor("ran-2");
+    expect(await p.exited()).toBe(0);
+  });
+
+  it("is not shown with --no-blurb: the first step comes at once", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startDemo([...FAST, "demo.sh"], { cwd });
+    await p.waitFor('$ echo "ran-$((1+1))"');
+    p.write("\r");
+    await p.waitFor("ran-2");
+    expect(await p.exited()).toBe(0);
+    expect(p.output()).not.toContain("Press RETURN to start");
+  });
+});
+
+it("runs setup hidden, then types each shown command and runs it only on RETURN", async () => {
+  const cwd = workspace({
+    "demo.sh": [
+      'echo "setup-$((2+1))"',
+      "#@SHOW",
+      "# The first step.",
+      'echo "ran-$((1+1))"',
+      "",
+    ].join("\n"),
+  });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor("setup-3");
+  await p.waitFor("The first step.");
+  await p.waitFor('$ echo "ran-$((1+1))"');
+  expect(await settle(p), "nothing runs before RETURN").not.toContain("ran-2");
+  p.write("\r");
+  await p.waitFor("ran-2");
+  expect(await p.exited()).toBe(0);
+  const screen = p.output();
+  expect(screen, "a hidden command is not shown").not.toContain('$ echo "setup');
+  expect(screen.indexOf("setup-3")).toBeLessThan(screen.indexOf("The first step."));
+});
+
+describe("typing out", () => {
+  const tail = "abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const demo = `#@SHOW\necho "typed-$((6*7))" ${tail}\n`;
+
+  it("is visible, and SPACE finishes it at once, then waits for RETURN", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startDemo([...SLOW, "demo.sh"], { cwd });
+    await p.waitFor('$ echo "ty');
+    expect(p.unread(), "the end is not typed yet").not.toContain("0123456789");
+    const pressed = Date.now();
+    p.write(" ");
+    await p.waitFor(`$((6*7))" ${tail}`);
+    // Typing the other 80 characters at 30-40 ms each would take over 2.4 s.
+    expect(Date.now() - pressed).toBeLessThan(1_000);
+    expect(await settle(p), "SPACE does not run it").not.toContain("typed-42");
+    p.write("\r");
+    await p.waitFor(`typed-42 ${tail}`);
+    expect(await p.exited()).toBe(0);
+  });
+
+  it("is finished by RETURN, which also runs the command at once", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startDemo([...SLOW, "demo.sh"], { cwd });
+    await p.waitFor('$ echo "ty');
+    const pressed = Date.now();
+    p.write("\r");
+    await p.waitFor(`$((6*7))" ${tail}`);
+    await p.waitFor(`typed-42 ${tail}`);
+    expect(Date.now() - pressed).toBeLessThan(1_000);
+    expect(await p.exited()).toBe(0);
+  });
+});
+
+it("skips a command on +: ...skipping, it never runs, and the next step comes", async () => {
+  const cwd = workspace({
+    "demo.sh": '#@SHOW\ntouch skipped.txt; echo "made-$((1))"\necho "next-$((2))"\n',
+  });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor('$ touch skipped.txt; echo "made-$((1))"');
+  p.write("+");
+  await p.waitFor("...skipping");
+  await p.waitFor('$ echo "next-$((2))"');
+  p.write("\r");
+  await p.waitFor("next-2");
+  expect(await p.exited()).toBe(0);
+  expect(p.output()).not.toContain("made-1");
+  expect(exists(cwd, "skipped.txt")).toBe(false);
+});
+
+it("goes back on -: the previous command is shown again and runs again", async () => {
+  const cwd = workspace({
+    "demo.sh": '#@SHOW\necho one >> count.txt; echo "first-$((0+1))"\necho "second-$((1+1))"\n',
+  });
+  const first = '$ echo one >> count.txt; echo "first-$((0+1))"';
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor(first);
+  p.write("\r");
+  await p.waitFor("first-1");
+  await p.waitFor('$ echo "second-$((1+1))"');
+  p.write("-");
+  await p.waitFor(first);
+  expect(await settle(p), "shown again, it waits for RETURN").not.toContain("first-1");
+  p.write("\r");
+  await p.waitFor("first-1");
+  await p.waitFor('$ echo "second-$((1+1))"');
+  p.write("\r");
+  await p.waitFor("second-2");
+  expect(await p.exited()).toBe(0);
+  expect(count(p.output(), "first-1")).toBe(2);
+  expect(count(p.output(), "second-2")).toBe(1);
+  expect(fs.readFileSync(path.join(cwd, "count.txt"), "utf8")).toBe("one\none\n");
+});
+
+describe("the end of a demo gives the terminal back as it was", () => {
+  it("Q quits with status 0, runs nothing more, and restores the terminal", async () => {
+    const cwd = workspace({ "demo.sh": '#@SHOW\necho "a-$((0+1))"\ntouch never.txt\n' });
+    const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
+    await p.waitFor('$ echo "a-$((0+1))"');
+    p.write("\r");
+    await p.waitFor("a-1");
+    await p.waitFor("$ touch never.txt");
+    p.write("Q");
+    expect(await p.exited()).toBe(0);
+    expect(exists(cwd, "never.txt")).toBe(false);
+    const { before, after } = sttySettings(cwd);
+    expect(after).toBe(before);
+  });
+
+  it("a demo that ends normally restores the terminal", async () => {
+    const cwd = workspace({ "demo.sh": '#@SHOW\necho "a-$((0+1))"\n' });
+    const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
+    await p.waitFor('$ echo "a-$((0+1))"');
+    p.write("\r");
+    await p.waitFor("a-1");
+    expect(await p.exited()).toBe(0);
+    const { before, after } = sttySettings(cwd);
+    expect(after).toBe(before);
+  });
+
+  it("a failure under set -e stops the demo (status 1) and restores the terminal", async () => {
+    const cwd = workspace({ "demo.sh": "set -e\n#@SHOW\nfalse\ntouch never.txt\n" });
+    const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
+    await p.waitFor("$ false");
+    p.write("\r");
+    await p.waitFor("...exiting due to failure.");
+    expect(await p.exited()).toBe(1);
+    expect(p.output()).not.toContain("$ touch");
+    expect(exists(cwd, "never.txt")).toBe(false);
+    const { before, after } = sttySettings(cwd);
+    expect(after).toBe(before);
+  });
+
+  it("SIGTERM while waiting for a key exits with 143 and restores the terminal", async () => {
+    const cwd = workspace({
+      "demo.sh": 'echo "runner=$PPID."\n#@SHOW\necho "a-$((0+1))"\n',
+    });
+    const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
+    // The session's parent is the demoshts process itself.
+    const runner = Number(/runner=(\d+)\./.exec(await p.waitFor(/runner=\d+\./))?.[1]);
+    await p.waitFor('$ echo "a-$((0+1))"');
+    const cooked = fs.readFileSync(path.join(cwd, "before.txt"), "utf8").trim();
+    expect(sttyOf(runner), "waiting for a key, the terminal is raw").not.toBe(cooked);
+    process.kill(runner, "SIGTERM");
+    expect(await p.exited()).toBe(143);
+    expect(p.output()).not.toContain("a-1");
+    const { before, after } = sttySettings(cwd);
+    expect(after).toBe(before);
+  });
+});
+
+it("Ctrl-C interrupts the running command only; the demo goes on to the end", async () => {
+  const cwd = workspace({ "demo.sh": "#@SHOW\nsleep 100\necho after-sleep\n" });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor("$ sleep 100");
+  p.write("\r");
+  await waitForProcess(p.pid, ["sleep", "100"]);
+  const pressed = Date.now();
+  p.write("\x03");
+  await p.waitFor("$ echo after-sleep", 2_000);
+  expect(Date.now() - pressed).toBeLessThan(1_000);
+  p.write("\r");
+  await p.waitFor(/^after-sleep$/m);
+  expect(await p.exited()).toBe(0);
+});
+
+it("a command reading the terminal gets what is typed while it runs", async () => {
+  const cwd = workspace({
+    "demo.sh": '#@SHOW\nread -p "Your name: " NAME\necho "hello $NAME"\n',
+  });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor('$ read -p "Your name: " NAME');
+  p.write("\r");
+  // The prompt is printed by `read` itself, so the runner has handed the terminal over.
+  await p.waitFor("Your name: ");
+  p.write("world\r");
+  await p.waitFor('$ echo "hello $NAME"');
+  p.write("\r");
+  await p.waitFor("hello world");
+  expect(await p.exited()).toBe(0);
+});
+
+describe("keys pressed while a command runs are not taken for the next step", () => {
+  it.each([
+    ["Q", "quit"],
+    ["+", "skip"],
+    ["\r", "run"],
+  ])("%j (%s) during sleep 2", async (key) => {
+    const cwd = workspace({ "demo.sh": '#@SHOW\nsleep 2\necho "next-$((1+1))"\n' });
+    const p = startDemo([...FAST, "demo.sh"], { cwd });
+    await p.waitFor("$ sleep 2");
+    p.write("\r");
+    await waitForProcess(p.pid, ["sleep", "2"]);
+    p.write(key);
+    await p.waitFor('$ echo "next-$((1+1))"', 5_000);
+    const meanwhile = await settle(p);
+    expect(meanwhile, "it waits").not.toContain("next-2");
+    expect(meanwhile).not.toContain("...skipping");
+    p.write("\r");
+    await p.waitFor("next-2");
+    expect(await p.exited()).toBe(0);
+  });
+});
+
+it("steps a nested $SHELL demo with the same keys, then the parent goes on", async () => {
+  const cwd = workspace({
+    "parent.md": [
+      "# Parent",
+      "",
+      "<!-- @SHOW -->",
+      "",
+      "```sh",
+      'echo "parent-$((0+1))"',
+      "$SHELL child.sh",
+      'echo "parent-$((1+1))"',
+      "```",
+      "",
+    ].join("\n"),
+    "child.sh": [
+      "#@SHOW",
+      'echo "child-$((0+1))"',
+      'touch child-skipped.txt; echo "child-$((1+1))"',
+      'echo "child-$((2+1))"',
+      "",
+    ].join("\n"),
+  });
+  const p = startDemo([...FAST, "parent.md"], { cwd });
+  await p.waitFor('$ echo "parent-$((0+1))"');
+  p.write("\r");
+  await p.waitFor("parent-1");
+  await p.waitFor("$ $SHELL child.sh");
+  p.write("\r");
+  await p.waitFor('$ echo "child-$((0+1))"');
+  expect(await settle(p), "the child waits for RETURN").not.toContain("child-1");
+  p.write("\r");
+  await p.waitFor("child-1");
+  await p.waitFor('$ touch child-skipped.txt; echo "child-$((1+1))"');
+  p.write("+");
+  await p.waitFor("...skipping");
+  await p.waitFor('$ echo "child-$((2+1))"');
+  p.write("\r");
+  await p.waitFor("child-3");
+  await p.waitFor('$ echo "parent-$((1+1))"');
+  expect(await settle(p), "the parent waits for RETURN").not.toContain("parent-2");
+  p.write("\r");
+  await p.waitFor("parent-2");
+  expect(await p.exited()).toBe(0);
+  expect(p.output()).not.toContain("child-2");
+  expect(exists(cwd, "child-skipped.txt")).toBe(false);
+});
