@@ -163,6 +163,13 @@ export class LiveDriver implements Driver {
 
   private sessionEnded(p: Presentation, result: ShellRun): RunResult {
     const ended = result.ended;
+    if (result.timedOut) {
+      this.failed(p, result, p.timeoutMs ?? this.settings.timeoutMs);
+      this.died = `the command at ${this.where(p.step)} could not be stopped without ending the shell session (a loop of shell builtins?), so the session was ended`;
+      this.err.write(`demoshts: ${this.died}\n`);
+      return { status: 1, stop: false, exited: true };
+    }
+    if (this.interrupted) return { status: 130, stop: true, exited: false };
     if (ended?.signal || ended?.code === null || ended?.code === undefined) {
       this.died = `the shell session was killed${ended?.signal ? ` (${ended.signal})` : ""} while running ${this.where(p.step)}: ${firstLine(p.text)}`;
       this.err.write(`demoshts: ${this.died}\n`);

@@ -109,9 +109,12 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     if (request.settings.ci && request.summary) {
       const seconds = ((deps.now() - started) / 1000).toFixed(1);
       const failed = driver.failures.length;
-      const how =
-        outcome.kind === "failed" && failed > 0 && !request.settings.keepGoing
-          ? "stopped at the first failure"
+      const how = driver.died
+        ? "stopped: the shell session ended"
+        : outcome.kind === "failed"
+          ? request.settings.keepGoing
+            ? "stopped by set -e"
+            : "stopped at the first failure"
           : outcome.kind === "exited"
             ? `ended by exit ${outcome.status}`
             : "finished";

@@ -115,7 +115,8 @@ export class BashSession implements Shell {
   }
 
   interrupt(): void {
-    if (!this.exit) signalDescendants(this.child.pid ?? -1, "SIGINT");
+    const running = this.pending.find((p) => p.kind === "run");
+    if (!this.exit && running) this.stop(running, "SIGINT");
   }
 
   /** Ends the session at once, from a signal handler: no waiting. */
@@ -149,10 +150,25 @@ export class BashSession implements Shell {
   private timeOut(entry: Pending & { kind: "run" }): void {
     if (!this.pending.includes(entry)) return;
     entry.timedOut = true;
+    this.stop(entry, "SIGTERM");
+  }
+
+  /**
+   * Stops the running command: `signal` to its processes and SIGINT to bash,
+   * whose trap abandons the rest of the command (a loop of builtins too); then
+   * SIGKILL to whatever is left; if even that does not end it, the session.
+   */
+  private stop(entry: Pending, signal: NodeJS.Signals): void {
     const pid = this.child.pid ?? -1;
-    signalDescendants(pid, "SIGTERM");
+    signalDescendants(pid, signal);
+    this.child.kill("SIGINT");
     setTimeout(() => {
-      if (this.pending.includes(entry)) signalDescendants(pid, "SIGKILL");
+      if (!this.pending.includes(entry)) return;
+      signalDescendants(pid, "SIGKILL");
+      this.child.kill("SIGINT");
+      setTimeout(() => {
+        if (this.pending.includes(entry)) this.child.kill("SIGKILL");
+      }, KILL_GRACE_MS).unref();
     }, KILL_GRACE_MS).unref();
   }
 

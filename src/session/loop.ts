@@ -16,25 +16,37 @@
  * Every assignment is exported (`set -a`), as in demosh. `set -e` is recorded and
  * turned off again after each command, so a failure never ends the session: the
  * runner decides what to do (evaluating inside `||` keeps errexit from firing).
- * `trap : INT` lets Ctrl-C end the running command but not the session.
+ * `$?` is the previous command's status when a command starts, as in a terminal.
+ * Ctrl-C (SIGINT) ends the whole running command, as at a terminal prompt, even a
+ * loop of shell builtins: the trap breaks out of every loop, ours included, and
+ * the code after our loop answers 130 and starts it again (through `eval`, so
+ * commands always run at the top level, never inside a function).
  */
 export function sessionLoop(requests: string, answers: string): string {
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   // `@{` stands for `${`, which a template literal would otherwise interpolate.
   return String.raw`
-trap : INT
+trap 'if [[ $__dsh_run == 1 ]]; then __dsh_b=1; break 100000; fi' INT
 shopt -s expand_aliases
-__dsh_e=0
-while set +a; IFS= read -r -d '' __dsh_msg < REQUESTS; do
+__dsh_e=0 __dsh_s=0 __dsh_run=0 __dsh_rs=0
+__dsh_status() { return "$1"; }
+__dsh_after() {
+  set +a
+  export -n __dsh_s
+  case $- in *e*) __dsh_e=1; set +e ;; *) __dsh_e=0 ;; esac
+}
+IFS= read -r -d '' __dsh_loop <<'__DSH_LOOP'
+__dsh_b=0
+while IFS= read -r -d '' __dsh_msg < REQUESTS; __dsh_rs=$?; (( __dsh_rs == 0 )); do
   case $__dsh_msg in
   [Rr]*)
-    __dsh_s=0
+    __dsh_p=$__dsh_s __dsh_s=0
     if [[ $__dsh_e == 1 ]]; then set -e; fi
     set -a
-    eval "@{__dsh_msg:1}" || __dsh_s=$?
-    set +a
-    export -n __dsh_s
-    case $- in *e*) __dsh_e=1; set +e ;; *) __dsh_e=0 ;; esac
+    __dsh_run=1
+    { __dsh_status "$__dsh_p"; eval "@{__dsh_msg:1}"; } || __dsh_s=$?
+    __dsh_run=0
+    __dsh_after
     if [[ $__dsh_msg == r* && -t 0 ]]; then
       while IFS= read -r -s -n 1 -t 0.02 __dsh_k; do :; done
     fi
@@ -54,6 +66,16 @@ while set +a; IFS= read -r -d '' __dsh_msg < REQUESTS; do
     ;;
   esac
 done
+if [[ $__dsh_b == 1 ]]; then
+  __dsh_run=0 __dsh_s=130
+  __dsh_after
+  printf 'S%s %s\0' "$__dsh_s" "$__dsh_e" > ANSWERS
+  eval "$__dsh_loop"
+elif (( __dsh_rs > 128 )); then
+  eval "$__dsh_loop"
+fi
+__DSH_LOOP
+eval "$__dsh_loop"
 `
     .replaceAll("@{", "${")
     .replaceAll("REQUESTS", q(requests))
