@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
@@ -41,7 +40,10 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 function launcher(): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const body = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
-  const hash = createHash("sha256").update(body).digest("hex").slice(0, 16);
+  // FNV-1a: a stable name per (node, script) pair, without loading node:crypto at start-up.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body.charCodeAt(i), 0x01000193) >>> 0;
+  const hash = h.toString(16).padStart(8, "0");
   let user = "user";
   try {
     user = String(userInfo().uid);
@@ -141,7 +143,7 @@ try {
       return session;
     },
     random: Math.random,
-    now: () => performance.now(),
+    now: () => Date.now(),
     onInterrupt: (listener) => {
       interruptListeners.add(listener);
       return () => interruptListeners.delete(listener);

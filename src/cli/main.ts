@@ -1,12 +1,10 @@
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { formatDiagnostic, formatPlanJson, formatPlanText } from "../plan/format.js";
-import { planDemo } from "../plan/plan.js";
 import type { Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
-import { runDemo, type ShellStart } from "../run/run.js";
+import type { ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
@@ -186,6 +184,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (options.debug) debugSteps(file, load, host, io);
   if (!options.dryRun) return live(file, args, options, load, host, io);
 
+  // Each mode loads only its own modules: start-up time matters on stage and in CI.
+  const { planDemo } = await import("../plan/plan.js");
+  const { formatDiagnostic, formatPlanJson, formatPlanText } = await import("../plan/format.js");
   const result = await planDemo(
     { file, args, env: io.env, load, shellCommand: io.selfCommand() },
     host,
@@ -274,6 +275,7 @@ async function live(
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  const { runDemo } = await import("../run/run.js");
   return runDemo(
     { file, args, load, settings, typing, blurb, summary: !nested },
     {

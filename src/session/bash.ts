@@ -46,7 +46,7 @@ export class BashSession implements Shell {
   private readonly now: () => number;
 
   constructor(options: BashOptions) {
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? Date.now;
     // Two named pipes carry requests and answers. This side holds both open for
     // reading and writing, so bash can open and close them around every request
     // without ever blocking, and neither side sees an end of file mid-session.
