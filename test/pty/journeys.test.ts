@@ -236,6 +236,23 @@ it("Ctrl-C interrupts the running command only; the demo goes on to the end", as
   expect(await p.exited()).toBe(0);
 });
 
+it("Ctrl-C stops a whole watch loop, not just its current sleep, and the demo goes on", async () => {
+  // The classic demo loop: each Ctrl-C must end the loop, as it would at a prompt.
+  const cwd = workspace({
+    "demo.sh": '#@SHOW\nwhile true; do echo tick; sleep 100; done\necho "after-loop $?"\n',
+  });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor("$ while true; do echo tick; sleep 100; done");
+  p.write("\r");
+  await p.waitFor("tick");
+  await waitForProcess(p.pid, ["sleep", "100"]);
+  p.write("\x03");
+  await p.waitFor('$ echo "after-loop $?"', 2_000);
+  p.write("\r");
+  await p.waitFor(/^after-loop 130$/m);
+  expect(await p.exited()).toBe(0);
+});
+
 it("a command reading the terminal gets what is typed while it runs", async () => {
   const cwd = workspace({
     "demo.sh": '#@SHOW\nread -p "Your name: " NAME\necho "hello $NAME"\n',

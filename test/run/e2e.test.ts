@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +163,32 @@ describe("one bash session for the whole demo", () => {
     expect(run.status).toBe(0);
     expect(lines(run.stdout)).toContain("X=1");
     expect(lines(run.stdout)).toContain("Z=3");
+  });
+
+  it("keeps the session's own channel out of the commands' way", () => {
+    const dir = workspace({
+      "demo.sh": [
+        // A command's open descriptors: only the standard three (ls adds its own for /proc).
+        "ls /proc/self/fd | sort -n | tr '\\n' ' ' > fds.txt",
+        "exec 10>ten.txt 11>&1",
+        "echo to-ten >&10",
+        "exec 10>&- 3>&- 4>&-",
+        'echo "still here: $(cat ten.txt)"',
+        "",
+      ].join("\n"),
+    });
+    const run = demoshts(dir, ["--ci", "demo.sh"]);
+    expect(run.stderr).not.toMatch(/Bad file descriptor/);
+    expect(run.status).toBe(0);
+    expect(lines(run.stdout)).toContain("still here: to-ten");
+    // The same listing from a plain bash started like the test's CLI: whatever this
+    // environment itself passes down is there too, and nothing else may be.
+    const baseline = spawnSync("bash", ["-c", "ls /proc/self/fd | sort -n | tr '\\n' ' '"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    }).stdout;
+    expect(fs.readFileSync(path.join(dir, "fds.txt"), "utf8").trim()).toBe(baseline.trim());
   });
 
   it("keeps $? from one command to the next", () => {
