@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-## A demo in shell syntax, run by hello.md as: $SHELL examples/nested.sh NAME
+## A demo in shell syntax, run by tour.md as: $SHELL examples/nested.sh NAME
 ## Like any demo it starts hidden; #@SHOW makes the rest visible.
 #@SHOW
 
