@@ -57,6 +57,16 @@ function render(): Promise<Renderer> {
 const BRACED = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\}/g;
 const TRUTHY = /^(yes|true|t|y|1)$/i;
 
+/** A CI log shows short commands whole and long ones (function bodies...) by their first lines. */
+const LOGGED_LINES = 6;
+
+function logged(text: string): string {
+  const lines = text.split("\n");
+  if (lines.length <= LOGGED_LINES) return text;
+  const shown = lines.slice(0, LOGGED_LINES - 1).join("\n");
+  return `${shown}\n  ... (${lines.length - LOGGED_LINES + 1} more lines)`;
+}
+
 function firstLine(text: string): string {
   const [first = "", ...rest] = text.split("\n");
   return rest.length > 0 ? `${first} ...` : first;
@@ -143,7 +153,8 @@ export class LiveDriver implements Driver {
 
   async run(p: Presentation): Promise<RunResult> {
     this.presenter?.release();
-    if (this.settings.ci) this.show(`${this.where(p.step)} ${await this.prompt()}${p.text}`);
+    if (this.settings.ci)
+      this.show(`${this.where(p.step)} ${await this.prompt()}${logged(p.text)}`);
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
