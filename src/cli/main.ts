@@ -124,6 +124,8 @@ function describeStep(step: Step, depth = 0): string[] {
       return one(`@hook ${step.name} runs $DEMO_HOOK_${step.suffix}`);
     case "import":
       return one(`@import ${step.path} (${step.format})`);
+    case "kube-context":
+      return one(`@kube-context ${step.name}`);
     case "macro":
     case "ifhook":
       return [

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
-import type { Diagnostic, Loc, Step } from "../script/types.js";
+import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
 import { fillBraced, type KnownEnv, staticWords } from "../util/expand.js";
 import {
   type Display,
@@ -54,6 +54,34 @@ export type PlanRecord =
       readonly args: readonly string[];
     });
 
+/** What a dry run saw, for tools built on it (`demoshts check`): nothing here is executed. */
+export type PlanObservation =
+  | {
+      readonly kind: "script";
+      /** The script as read, with its file's path relative to the starting directory. */
+      readonly script: Script;
+      readonly absolute: string;
+      readonly depth: number;
+    }
+  | {
+      readonly kind: "command";
+      readonly step: CommandStep | ImmediateStep;
+      readonly text: string;
+      /** What was known of the variables just before the command (null: set, value unknown). */
+      readonly env: ReadonlyMap<string, string | null>;
+      /** The directory it would run in, or null when a `cd` made it unknowable. */
+      readonly cwd: string | null;
+      readonly depth: number;
+    }
+  | {
+      readonly kind: "nested";
+      readonly step: CommandStep | ImmediateStep;
+      readonly target: string;
+      readonly absolute: string;
+      /** Why the nested demo cannot be read, when it cannot. */
+      readonly problem: string | undefined;
+    };
+
 export interface PlanInput {
   readonly file: string;
   readonly args: readonly string[];
@@ -61,6 +89,8 @@ export interface PlanInput {
   readonly load: LoadOptions;
   /** The command that runs this tool, as `$SHELL` will hold it. */
   readonly shellCommand: string;
+  /** Told about every script read and every command that would run. */
+  readonly observe?: (observation: PlanObservation) => void;
 }
 
 export type PlanResult =
@@ -204,6 +234,14 @@ class DryDriver implements Driver {
   }
 
   async run(p: Presentation): Promise<RunResult> {
+    this.ctx.input.observe?.({
+      kind: "command",
+      step: p.step,
+      text: p.text,
+      env: new Map(this.state.env),
+      cwd: this.state.cwd,
+      depth: this.depth,
+    });
     this.ctx.records.push({
       kind: "command",
       ...this.at(p.step.loc),
@@ -268,6 +306,13 @@ class DryDriver implements Driver {
     const absolute = path.resolve(this.state.cwd, target);
     const label = path.relative(this.ctx.host.cwd, absolute) || target;
     const found = this.ctx.host.readFile(absolute);
+    this.ctx.input.observe?.({
+      kind: "nested",
+      step: p.step,
+      target: label,
+      absolute,
+      problem: found.ok ? undefined : found.reason,
+    });
     if (!found.ok) {
       this.ctx.warnings.push({
         severity: "warning",
@@ -319,6 +364,7 @@ async function planFile(
     throw new PlanError(loaded.error);
   }
   ctx.warnings.push(...loaded.script.warnings);
+  ctx.input.observe?.({ kind: "script", script: loaded.script, absolute, depth });
   state.env.set("0", absolute);
   args.forEach((arg, i) => {
     state.env.set(String(i + 1), arg);

@@ -82,6 +82,7 @@ export function loadScript(
         hooks: session.hooks,
         warnings: session.warnings,
         files: session.files,
+        kubeContext: session.kubeContext,
       },
     };
   } catch (error) {

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type {
   Diagnostic,
   HookStep,
+  KubeContextStep,
   Loc,
   MacroStep,
   Modifier,
@@ -87,6 +88,7 @@ export class ReadSession {
   readonly hooks: HookStep[] = [];
   readonly warnings: Diagnostic[] = [];
   readonly files: string[] = [];
+  kubeContext: KubeContextStep | undefined;
   private readonly chain: string[] = [];
 
   constructor(private readonly host: ReadHost) {}
@@ -379,11 +381,17 @@ class FileReader {
   }
 
   /**
-   * demoshts's own directives: `@fails` and `@timeout DURATION`. Each may also be
-   * written `@: fails` / `@: timeout 30s`, which demosh runs as the no-op `:`.
+   * demoshts's own directives: `@fails`, `@timeout DURATION` and `@kube-context NAME`.
+   * Each may also be written `@: fails` (and so on), which demosh runs as the no-op `:`.
    */
   private extension(out: Step[], loc: Loc, body: string): boolean {
     const words = body.replace(/^:\s+/, "").split(/\s+/);
+    if (words[0] === "kube-context" && words.length === 2) {
+      const step = { kind: "kube-context" as const, loc, name: words[1] as string };
+      this.session.kubeContext ??= step;
+      out.push(step);
+      return true;
+    }
     if (words[0] === "fails" && words.length === 1) {
       out.push({ kind: "modifier", loc, modifier: "fails" });
       return true;

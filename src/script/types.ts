@@ -113,6 +113,13 @@ export interface MacroStep {
   readonly body: readonly Step[];
 }
 
+/** `@kube-context NAME`: the demo must run against this Kubernetes context. */
+export interface KubeContextStep {
+  readonly kind: "kube-context";
+  readonly loc: Loc;
+  readonly name: string;
+}
+
 /** Where an `@import` brought in another file; the imported steps follow it. */
 export interface ImportStep {
   readonly kind: "import";
@@ -134,7 +141,8 @@ export type Step =
   | HookStep
   | IfHookStep
   | MacroStep
-  | ImportStep;
+  | ImportStep
+  | KubeContextStep;
 
 export type Severity = "error" | "warning";
 
@@ -158,4 +166,6 @@ export interface Script {
   readonly warnings: readonly Diagnostic[];
   /** Every file that was read, in order (init file, the script, imports). */
   readonly files: readonly string[];
+  /** The first `@kube-context` directive, if the script has one. */
+  readonly kubeContext: KubeContextStep | undefined;
 }

@@ -199,6 +199,7 @@ export class Walker {
       case "macro":
       case "hook":
       case "import":
+      case "kube-context":
         return undefined;
       case "ifhook": {
         const suffixes = this.script.hooks.filter((h) => h.name === step.name).map((h) => h.suffix);

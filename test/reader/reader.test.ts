@@ -54,6 +54,8 @@ function stepLine(s: Step): string[] {
       case "macro":
       case "ifhook":
         return [`${at} ${s.kind} ${s.name} [${lines(s.body).join(" | ")}]`];
+      case "kube-context":
+        return [`${at} kube-context ${s.name}`];
       case "blank":
         return [];
     }
@@ -459,6 +461,25 @@ describe("errors: located, with a hint, and nothing read", () => {
     );
     expect(where(loop)).toBe("demo.md:7: error");
     expect(loop.message).toContain("(a -> b -> a)");
+  });
+
+  it("reads demoshts's own directives, also in the form demosh runs as the no-op ':'", () => {
+    const script = ok(
+      ["#@fails", "#@: timeout 1m30s", "#@kube-context k3d-demo", "#@: kube-context other"].join(
+        "\n",
+      ),
+      "demo.sh",
+    );
+    expect(lines(script.steps)).toEqual([
+      "demo.sh:1 modifier fails",
+      "demo.sh:2 modifier timeout",
+      "demo.sh:3 kube-context k3d-demo",
+      "demo.sh:4 kube-context other",
+    ]);
+    expect(script.kubeContext?.name).toBe("k3d-demo");
+    const timeout = script.steps[1];
+    expect(timeout?.kind === "modifier" && timeout.timeoutMs).toBe(90_000);
+    expect(fails("#@timeout soon\n", "demo.sh").message).toMatch(/not a duration/);
   });
 
   it("reports directives missing their arguments", () => {
