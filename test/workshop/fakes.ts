@@ -1,0 +1,75 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { workspace } from "../run/e2e-helpers.js";
+
+/** The commands the workshop's cluster steps use: only fakes may answer to these names. */
+export const FAKED = ["kubectl", "helm", "linkerd", "istioctl", "bat", "batcat", "curl", "k3d"];
+
+/** Names that must not come from the real PATH either (they could reach a real cluster). */
+const HIDDEN = [...FAKED, "docker"];
+
+/** The address the fake cluster gives the ingress Gateway (as fake-cli.sh prints it). */
+export const INGRESS_IP = "172.18.0.2";
+
+const FAKE_CLI = fileURLToPath(new URL("fake-cli.sh", import.meta.url));
+
+/** One call of a fake CLI, as fake-cli.sh logged it. */
+export interface FakeCall {
+  /** The command's name, then its arguments. */
+  argv: string[];
+  cwd: string;
+  /** What `kubectl apply -f -` read from its stdin. */
+  stdin?: string;
+}
+
+/** A fresh directory holding fake-cli.sh under each faked name but `omit`, to put first on PATH. */
+export function makeFakes(omit: readonly string[] = []): string {
+  const dir = workspace();
+  const script = fs.readFileSync(FAKE_CLI, "utf8");
+  for (const name of FAKED) {
+    if (!omit.includes(name)) fs.writeFileSync(path.join(dir, name), script, { mode: 0o755 });
+  }
+  return dir;
+}
+
+/**
+ * A directory of symlinks to every executable on `searchPath` (the first of each name wins, as
+ * in a PATH lookup) except the faked names and docker, so that nothing real can answer to them.
+ */
+export function realToolsWithoutFaked(searchPath: string): string {
+  const dir = workspace();
+  const linked = new Set<string>(HIDDEN);
+  for (const from of searchPath.split(path.delimiter)) {
+    if (!path.isAbsolute(from)) continue;
+    let names: string[];
+    try {
+      names = fs.readdirSync(from);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (linked.has(name)) continue;
+      const target = path.join(from, name);
+      try {
+        if (!fs.statSync(target).isFile()) continue;
+        fs.accessSync(target, fs.constants.X_OK);
+      } catch {
+        continue;
+      }
+      fs.symlinkSync(target, path.join(dir, name));
+      linked.add(name);
+    }
+  }
+  return dir;
+}
+
+/** The calls logged to `file`, in order; none when no fake ever ran. */
+export function readCalls(file: string): FakeCall[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as FakeCall);
+}
