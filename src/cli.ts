@@ -123,6 +123,21 @@ function colorLevel(): 0 | 1 | 2 | 3 {
 
 const level = colorLevel();
 
+/** Where the cluster guard and doctor read the kubeconfig from, as kubectl would. */
+function kubeconfigSource() {
+  return {
+    env: process.env,
+    home: process.env.HOME ?? homedir(),
+    readFile: (file: string) => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 try {
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
@@ -144,6 +159,12 @@ try {
     },
     random: Math.random,
     now: () => Date.now(),
+    guardContext: async (expected) => {
+      // Loaded only when a context is expected: client-node is large.
+      const { guardContext } = await import("./kube/guard.js");
+      const verdict = await guardContext(expected, kubeconfigSource());
+      return verdict.ok ? { ok: true } : verdict;
+    },
     onInterrupt: (listener) => {
       interruptListeners.add(listener);
       return () => interruptListeners.delete(listener);

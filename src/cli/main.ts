@@ -4,7 +4,7 @@ import type { Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
-import type { ShellStart } from "../run/run.js";
+import type { GuardVerdict, ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
@@ -37,6 +37,8 @@ export interface CliIo {
   now(): number;
   /** Calls `listener` on SIGINT; returns how to stop listening. */
   onInterrupt(listener: () => void): () => void;
+  /** The cluster guard: is the current Kubernetes context `expected`, and does its API server answer? */
+  guardContext(expected: string): Promise<GuardVerdict>;
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -65,6 +67,7 @@ interface Options {
   typingSpeed?: string;
   typeout: boolean;
   blurb: boolean;
+  kubeContext?: string;
 }
 
 const HELP_AFTER = `
@@ -156,6 +159,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--typing-speed <ms>", "delay between typed characters: MIN-MAX or MS (default 10-100)")
     .option("--no-typeout", "show each command at once instead of typing it out")
     .option("--no-blurb", "do not show the notice about the keys at start")
+    .option(
+      "--kube-context <name>",
+      "refuse to start unless the current Kubernetes context is NAME and its API server answers",
+    )
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -279,7 +286,16 @@ async function live(
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
   const { runDemo } = await import("../run/run.js");
   return runDemo(
-    { file, args, load, settings, typing, blurb, summary: !nested },
+    {
+      file,
+      args,
+      load,
+      settings,
+      typing,
+      blurb,
+      summary: !nested,
+      kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
+    },
     {
       host,
       stdout: io.stdout,
@@ -289,6 +305,7 @@ async function live(
       keys: ci ? undefined : io.keys(),
       random: () => io.random(),
       onInterrupt: (listener) => io.onInterrupt(listener),
+      guardContext: (expected) => io.guardContext(expected),
       now: () => io.now(),
     },
   );

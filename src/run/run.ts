@@ -21,7 +21,12 @@ export interface RunRequest {
   readonly blurb: boolean;
   /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
   readonly summary: boolean;
+  /** The Kubernetes context the run must use (--kube-context or DEMOSH_KUBE_CONTEXT); a script's @kube-context applies otherwise. */
+  readonly kubeContext: string | undefined;
 }
+
+/** What the cluster guard found: the context may be used, or why not. */
+export type GuardVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 export interface ShellStart {
   readonly argv0: string;
@@ -44,6 +49,8 @@ export interface RunDeps {
   /** Calls `listener` when the run is interrupted (SIGINT); returns how to stop listening. */
   onInterrupt(listener: () => void): () => void;
   readonly now: () => number;
+  /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
+  guardContext(expected: string): Promise<GuardVerdict>;
 }
 
 export const BLURB =
@@ -70,11 +77,25 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     return 2;
   }
   const script = loaded.script;
+  const expected = request.kubeContext ?? script.kubeContext?.name;
+  if (expected !== undefined) {
+    const verdict = await deps.guardContext(expected);
+    if (!verdict.ok) {
+      const where =
+        request.kubeContext === undefined && script.kubeContext
+          ? ` (${script.kubeContext.loc.file}:${script.kubeContext.loc.line} asks for it)`
+          : "";
+      deps.stderr.write(`demoshts: ${verdict.message}${where}\n`);
+      deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
+      return 2;
+    }
+  }
   const started = deps.now();
   const shell = deps.startShell({
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,
-    env: deps.env,
+    // Nested demos check the same context again when they start.
+    env: expected === undefined ? deps.env : { ...deps.env, DEMOSH_KUBE_CONTEXT: expected },
     cwd: deps.host.cwd,
   });
   const presenter = deps.keys

@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from "node:util";
 import type { Keys } from "../../src/present/keys.js";
-import { type RunDeps, type RunRequest, runDemo } from "../../src/run/run.js";
+import { type RunDeps, type RunRequest, runDemo, type ShellStart } from "../../src/run/run.js";
 import type { RunOptions, Shell, ShellRun } from "../../src/session/shell.js";
 import { memoryHost } from "../plan/memory.js";
 
@@ -11,6 +11,8 @@ export class FakeShell implements Shell {
   readonly vars = new Map<string, string>();
   errexit = false;
   interrupted = 0;
+  /** How the session was started: its $0, arguments, environment and directory. */
+  started: ShellStart | undefined;
   closed = false;
   private ended: number | undefined;
 
@@ -129,6 +131,9 @@ export async function runLive(
     settings?: Partial<RunRequest["settings"]>;
     vars?: Record<string, string>;
     args?: string[];
+    /** The current Kubernetes context the fake guard sees. */
+    context?: string;
+    kubeContext?: string;
   } = {},
 ): Promise<LiveHarness> {
   const shell = new FakeShell(options.outcome);
@@ -141,11 +146,18 @@ export async function runLive(
     stdout,
     stderr,
     env: {},
-    startShell: () => shell,
+    startShell: (start) => {
+      shell.started = start;
+      return shell;
+    },
     keys,
     random: () => 0.5,
     onInterrupt: () => () => {},
     now: () => 0,
+    guardContext: async (expected) =>
+      expected === options.context
+        ? { ok: true }
+        : { ok: false, message: `the current context is ${options.context}, not ${expected}` },
   };
   const code = await runDemo(
     {
@@ -167,6 +179,7 @@ export async function runLive(
       typing: { minMs: 10, maxMs: 100 },
       blurb: false,
       summary: true,
+      kubeContext: options.kubeContext,
     },
     deps,
   );

@@ -274,3 +274,29 @@ describe("failures", () => {
     expect(run.stdout.plain).toBe("demo.md:3 $ echo hi\n");
   });
 });
+
+describe("the cluster guard", () => {
+  it("refuses to start, running nothing, when the current context is not the expected one", async () => {
+    const run = await runLive({ "demo.sh": lines("touch created") }, "demo.sh", {
+      kubeContext: "k3d-workshop",
+      context: "prod",
+    });
+    expect(run.code).toBe(2);
+    expect(run.shell.commands).toEqual([]);
+    expect(run.stderr.plain).toContain("the current context is prod, not k3d-workshop");
+    expect(run.stderr.plain).toContain("nothing was executed");
+  });
+
+  it("takes the expected context from the script's @kube-context when none is given", async () => {
+    const demo = lines("<!-- @kube-context k3d-workshop -->", "```bash", "touch created", "```");
+    const refused = await runLive({ "demo.md": demo }, "demo.md", { context: "prod" });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.plain).toContain("(demo.md:1 asks for it)");
+    expect(refused.shell.commands).toEqual([]);
+    const allowed = await runLive({ "demo.md": demo }, "demo.md", { context: "k3d-workshop" });
+    expect(allowed.code).toBe(0);
+    expect(allowed.shell.commands).toEqual(["touch created"]);
+    // Nested demos ($SHELL other.md) check the same context again when they start.
+    expect(allowed.shell.started?.env.DEMOSH_KUBE_CONTEXT).toBe("k3d-workshop");
+  });
+});
