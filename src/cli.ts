@@ -39,7 +39,9 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
  */
 function launcher(): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const body = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
+  // bash, not sh: dash drops exported shell functions (BASH_FUNC_*) from the environment,
+  // and nested demos must keep the functions a demo exported (with set -a, all of them).
+  const body = `#!/usr/bin/env bash\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
   // FNV-1a: a stable name per (node, script) pair, without loading node:crypto at start-up.
   let h = 0x811c9dc5;
   for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body.charCodeAt(i), 0x01000193) >>> 0;

@@ -6,10 +6,11 @@ export const BUILTINS_LABEL = "(builtins)";
  * Scripts override any of them by defining a macro of the same name.
  */
 export const BUILTINS = `\
-## wait_clear: wait for the presenter, then clear the screen.
+## wait_clear: wait for the presenter, then clear the screen. (Where there is
+## no terminal, as in CI, clear fails; that must not fail the demo.)
 #@macro wait_clear
   #@wait
-  #@clear
+  #@clear 2>/dev/null || :
 #@end
 
 ## browser_then_terminal: when both hooks are live, wait, switch the stream to
@@ -20,7 +21,7 @@ export const BUILTINS = `\
       #@wait
       #@show_browser
       #@wait
-      #@clear
+      #@clear 2>/dev/null || :
       #@show_terminal
     #@endif
   #@endif
@@ -32,10 +33,10 @@ export const BUILTINS = `\
   #@ifhook show_slides
     #@ifhook show_terminal
       #@show_slides
-      clear
+      clear 2>/dev/null || :
       echo Waiting...
       #@wait
-      #@clear
+      #@clear 2>/dev/null || :
       #@show_terminal
     #@endif
   #@endif

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "dist", "cli.js");
@@ -95,14 +95,6 @@ function expectDiagnostic(stderr: string, severity: string, file: string, line: 
   );
   expect(lines[at + 1] ?? "", `no hint after the ${severity}:\n${stderr}`).toMatch(/^\s+hint: \S/);
 }
-
-beforeAll(() => {
-  // The tests run the CLI as users do: the built dist/cli.js.
-  const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) {
-    throw new Error(`npx tsc -p tsconfig.json failed:\n${build.stdout}${build.stderr}`);
-  }
-}, 120_000);
 
 afterAll(() => {
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });

@@ -254,8 +254,8 @@ describe("macros", () => {
     const builtin = await plan({ "demo.md": md("<!-- @wait_clear -->") }, "demo.md");
     expect(brief(builtin)).toEqual([
       "demo.md:1 macro wait_clear [hidden]",
-      "(builtins):3 wait",
-      "(builtins):4 command [hidden] clear",
+      "(builtins):4 wait",
+      "(builtins):5 command [hidden] clear 2>/dev/null || :",
       "demo.md:1 macro-end wait_clear",
     ]);
     const mine = await plan(
@@ -337,11 +337,11 @@ describe("hooks", () => {
       env: { DEMO_HOOK_BROWSER: "x", DEMO_HOOK_TERMINAL: "y" },
     });
     expect(brief(both).filter((l) => / wait$|command/.test(l))).toEqual([
-      "(builtins):12 wait",
-      "(builtins):13 command [hidden] show_browser",
-      "(builtins):14 wait",
-      "(builtins):15 command [hidden] clear",
-      "(builtins):16 command [hidden] show_terminal",
+      "(builtins):13 wait",
+      "(builtins):14 command [hidden] show_browser",
+      "(builtins):15 wait",
+      "(builtins):16 command [hidden] clear 2>/dev/null || :",
+      "(builtins):17 command [hidden] show_terminal",
     ]);
   });
 });

@@ -1,11 +1,9 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   cleanupDirs,
   killAll,
-  ROOT,
   settle,
   startDemo,
   sttyOf,
@@ -24,11 +22,6 @@ import {
 const FAST = ["--no-blurb", "--typing-speed", "0"];
 /** Slow enough typing that a 90-character command takes about three seconds to type out. */
 const SLOW = ["--no-blurb", "--typing-speed", "30-40"];
-
-beforeAll(() => {
-  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-}, 60_000);
 
 afterEach(() => {
   killAll();

@@ -9,14 +9,6 @@ export const CLI = path.join(ROOT, "dist", "cli.js");
 
 const made: string[] = [];
 
-/** Builds dist/ once, as users run it: the tests spawn the built CLI. */
-export function build(): void {
-  const result = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) {
-    throw new Error(`npx tsc -p tsconfig.json failed:\n${result.stdout}${result.stderr}`);
-  }
-}
-
 /** A fresh temporary directory holding `files` (paths may have folders). */
 export function workspace(files: Record<string, string> = {}): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "demoshts-e2e-")));

@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
-  build,
   demoshts,
   eventually,
   fence,
@@ -38,10 +37,6 @@ const sessionPidFiles: string[] = [];
 function exists(dir: string, file: string): boolean {
   return fs.existsSync(path.join(dir, file));
 }
-
-beforeAll(() => {
-  build();
-}, 120_000);
 
 afterAll(() => {
   killLeftovers(`sleep ${SLEEP_TAG}`);

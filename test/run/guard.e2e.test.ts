@@ -5,14 +5,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, CLI } from "./e2e-helpers.js";
+import { CLI } from "./e2e-helpers.js";
 
 let server: Server;
 let port = 0;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  build();
   server = createServer((req, res) => {
     if (req.url === "/version") {
       res.setHeader("content-type", "application/json");

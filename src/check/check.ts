@@ -1,0 +1,916 @@
+/**
+ * `demoshts check`: reads a demo exactly as a run would (through the dry run's
+ * walk, nested demos included) and reports, without executing anything, what
+ * would go wrong: what the reader finds, files the commands use that do not
+ * exist, YAML that does not parse, Kubernetes manifests the API server would
+ * refuse, and commands that are not on PATH.
+ */
+import * as path from "node:path";
+import type { Output } from "../cli/io.js";
+import {
+  CrdFileError,
+  type CrdVersionSchema,
+  crdsFromYaml,
+  SchemaSet,
+  validateManifests,
+} from "../kube/schema.js";
+import { formatDiagnostic } from "../plan/format.js";
+import { type PlanObservation, planDemo } from "../plan/plan.js";
+import type { LoadOptions } from "../reader/load.js";
+import type { FileData, ReadHost } from "../reader/read.js";
+import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
+import type { KnownEnv } from "../util/expand.js";
+import {
+  type Finding,
+  formatCheckJson,
+  formatCheckText,
+  githubAnnotation,
+  sortFindings,
+  summarize,
+} from "./report.js";
+import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
+import {
+  type ExpandOptions,
+  expandWord,
+  isVariable,
+  knownValue,
+  lineAt,
+  parseShell,
+  type ShellScan,
+  type SimpleCommand,
+  type Word,
+} from "./shell.js";
+import { summarizeYaml, type YamlSummary } from "./yaml.js";
+
+export type { Finding } from "./report.js";
+
+export interface CheckRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  /** The environment the demo would start with (process env plus --env NAME=VALUE). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly load: LoadOptions;
+  /** --crds FILE... (paths as given): more CRDs to check manifests against. */
+  readonly crds: readonly string[];
+  readonly format: "text" | "json";
+  /** GITHUB_ACTIONS=true: also print ::error file=...,line=...::msg annotations. */
+  readonly githubActions: boolean;
+  /** What $SHELL holds. */
+  readonly shellCommand: string;
+}
+
+export interface CheckIo {
+  readonly stdout: Output;
+  readonly stderr: Output;
+  readonly cwd: string;
+  readFile(absolutePath: string): FileData;
+  /** "file", "dir" or undefined when nothing is there. */
+  kindOf(absolutePath: string): "file" | "dir" | undefined;
+  listDir(absolutePath: string): string[];
+  /** The absolute path of an executable named `name` on `pathEnv`, or undefined. */
+  which(name: string, pathEnv: string): string | undefined;
+}
+
+/** A command the demo runs, where it is first used, and where PATH has it (undefined: nowhere). */
+export interface CommandUse {
+  file: string;
+  line: number;
+  found: string | undefined;
+}
+
+export interface DemoAnalysis {
+  findings: Finding[];
+  commands: Map<string, CommandUse>;
+  /** Why the check could not run at all (exit 2): the demo file or a --crds file is missing... */
+  fatal?: Diagnostic;
+}
+
+/** Exit codes of `demoshts check`. */
+export const CHECK_EXIT = { clean: 0, errors: 1, cannotCheck: 2 } as const;
+
+const KEYWORDS = new Set([
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "case",
+  "esac",
+  "for",
+  "select",
+  "while",
+  "until",
+  "do",
+  "done",
+  "in",
+  "function",
+  "time",
+  "coproc",
+  "{",
+  "}",
+  "!",
+  "[[",
+  "]]",
+]);
+
+const BUILTINS = new Set(
+  (
+    ". : [ alias bg bind break builtin caller cd command compgen complete compopt continue " +
+    "declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history " +
+    "jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set " +
+    "shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait"
+  ).split(" "),
+);
+
+/** Commands that only ask whether another command exists. */
+const GUARDS = new Set(["command", "type", "hash", "which"]);
+const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
+const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const ASSIGNED = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/;
+const KUSTOMIZATIONS = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+const WHAT: Record<FileRole, string> = {
+  kubectl: "manifest",
+  kustomize: "kustomization directory",
+  "helm-values": "Helm values file",
+  show: "file",
+  diff: "file",
+  source: "sourced file",
+  script: "script",
+};
+
+/** How a YAML file is used, over the whole demo. */
+interface YamlUse {
+  readonly label: string;
+  /** Given to kubectl -f: every document is validated. */
+  validate: boolean;
+  /** Shown or compared: validated when every document is a Kubernetes object. */
+  validateIfKubernetes: boolean;
+  /** Applied (apply, create, replace): its CRDs are part of the schema set. */
+  crdSource: boolean;
+}
+
+interface Where {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** What is known while going through one command's simple commands. */
+interface Scope {
+  /** Shared by the simple commands of one command: each may change it for the next. */
+  readonly state: { readonly env: KnownEnv; dir: string | null };
+  readonly at: Where;
+  readonly options: ExpandOptions;
+}
+
+type CommandObservation = PlanObservation & { kind: "command" };
+type NestedObservation = PlanObservation & { kind: "nested" };
+
+function decode(data: string | Uint8Array): string {
+  return typeof data === "string" ? data : new TextDecoder().decode(data);
+}
+
+class Analyzer {
+  readonly findings: Finding[] = [];
+  readonly commands = new Map<string, CommandUse>();
+  /** Data files looked at (absolute), for the summary. */
+  readonly files = new Set<string>();
+  readonly nestedDemos = new Set<string>();
+  private readonly seen = new Set<string>();
+  private readonly parsed = new Map<string, ShellScan>();
+  private readonly functions = new Set<string>();
+  private readonly aliases = new Set<string>();
+  private readonly hooks = new Set<string>();
+  private readonly macros = new Set<string>();
+  private readonly guarded = new Set<string>();
+  private readonly plannedNested = new Set<Step>();
+  private readonly yaml = new Map<string, YamlUse>();
+  private readonly texts = new Map<string, string | { reason: string }>();
+  private readonly whichCache = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly request: CheckRequest,
+    private readonly io: CheckIo,
+  ) {}
+
+  add(finding: Finding): void {
+    const key = [
+      finding.severity,
+      finding.file,
+      finding.line,
+      finding.column ?? "",
+      finding.message,
+    ].join("\u0000");
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.findings.push(finding);
+  }
+
+  label(absolute: string): string {
+    return path.relative(this.io.cwd, absolute) || ".";
+  }
+
+  private parse(text: string): ShellScan {
+    let scan = this.parsed.get(text);
+    if (!scan) {
+      scan = parseShell(text);
+      this.parsed.set(text, scan);
+    }
+    return scan;
+  }
+
+  // -------------------------------------------------------------------------
+  // What the scripts define: functions, aliases, hooks, macros, guards
+
+  learnScript(observation: PlanObservation & { kind: "script" }): void {
+    const { script } = observation;
+    if (observation.depth > 0) this.nestedDemos.add(observation.absolute);
+    for (const hook of script.hooks) this.hooks.add(hook.name);
+    for (const name of script.macros.keys()) this.macros.add(name);
+    const visit = (steps: readonly Step[]): void => {
+      for (const step of steps) {
+        if (step.kind === "macro" || step.kind === "ifhook") visit(step.body);
+        if (step.kind === "command" || step.kind === "immediate") this.learnDefinitions(step.text);
+      }
+    };
+    visit(script.steps);
+  }
+
+  private learnDefinitions(text: string): void {
+    const scan = this.parse(text);
+    for (const name of scan.functions) this.functions.add(name);
+    const literal: KnownEnv = new Map();
+    for (const command of scan.commands) {
+      const words = command.words.map((w) => knownValue(w, literal));
+      const [first, ...rest] = words;
+      if (first === "alias") {
+        for (const word of rest) {
+          const eq = word?.indexOf("=") ?? -1;
+          if (word !== undefined && eq > 0) this.aliases.add(word.slice(0, eq));
+        }
+      } else if (first !== undefined && GUARDS.has(first)) {
+        if (first === "command" && !/^-[vV]/.test(rest[0] ?? "")) continue;
+        for (const word of rest)
+          if (word !== undefined && !word.startsWith("-")) this.guarded.add(word);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Commands
+
+  nestedPlanned(observation: NestedObservation): void {
+    this.plannedNested.add(observation.step);
+    if (observation.problem === undefined) return;
+    const { loc } = observation.step;
+    this.add({
+      severity: "error",
+      file: loc.file,
+      line: loc.line,
+      message: `nested demo ${observation.target} cannot be read: ${observation.problem}`,
+      hint: "nested demo paths are relative to the directory the demo runs in",
+      rule: "nested-demo",
+    });
+  }
+
+  command(observation: CommandObservation): void {
+    const { step, text } = observation;
+    const scan = this.parse(text);
+    const state = { env: new Map(observation.env), dir: observation.cwd };
+    if (state.dir !== null) state.env.set("PWD", state.dir);
+    for (const command of scan.commands) {
+      const line = step.loc.line + lineAt(text, command.offset);
+      this.simpleCommand(command, step, {
+        state,
+        at: { file: step.loc.file, line },
+        options: { inFunction: command.inFunction },
+      });
+    }
+  }
+
+  private simpleCommand(
+    command: SimpleCommand,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+  ): void {
+    const known = (word: Word): string | undefined =>
+      knownValue(word, scope.state.env, scope.options);
+    if (command.words.length === 0) {
+      for (const word of command.assignments) this.assign(word, scope);
+      return;
+    }
+    const { index, wrappers } = unwrap(command.words, known);
+    for (const i of wrappers) {
+      const name = known(command.words[i] as Word);
+      if (name !== undefined) this.program(name, scope);
+    }
+    const nameWord = command.words[index];
+    if (nameWord === undefined) return;
+    const args = command.words.slice(index + 1);
+    if (isVariable(nameWord, "SHELL")) {
+      if (!this.plannedNested.has(step)) this.nested(args, scope, known);
+      return;
+    }
+    const name = known(nameWord);
+    if (name === undefined) return;
+    this.program(name, scope);
+    for (const use of fileUses(name, args, known)) this.fileUse(use, scope);
+    this.learn(name, args, scope, known);
+  }
+
+  /** A `$SHELL FILE` that the dry run did not plan: at least check that FILE is there. */
+  private nested(args: readonly Word[], scope: Scope, known: (w: Word) => string | undefined) {
+    const target = args.find((w) => !known(w)?.startsWith("-"));
+    if (!target) return;
+    const resolved = this.resolve(target, "", scope);
+    if (!resolved) return;
+    for (const { shown, absolute } of resolved) {
+      const kind = this.io.kindOf(absolute);
+      if (kind === "file") continue;
+      this.add({
+        severity: "error",
+        ...scope.at,
+        message: `nested demo ${shown} ${kind === "dir" ? "is a directory" : "does not exist"}`,
+        hint: `nested demo paths are relative to the directory the demo runs in (${this.dirLabel(scope.state.dir)})`,
+        rule: "nested-demo",
+      });
+    }
+  }
+
+  /** A command word: a path to check, or a name to find on PATH unless the shell or the demo defines it. */
+  private program(name: string, scope: Scope): void {
+    if (name.includes("/")) {
+      if (scope.state.dir === null && !path.isAbsolute(name)) return;
+      const absolute = path.resolve(scope.state.dir ?? "/", name);
+      this.files.add(absolute);
+      const kind = this.io.kindOf(absolute);
+      if (kind === "file") return;
+      this.add({
+        severity: "error",
+        ...scope.at,
+        message: `command ${name} ${kind === "dir" ? "is a directory" : "does not exist"}`,
+        hint: `a command with a / in it is a path, relative to the directory the command runs in (${this.dirLabel(scope.state.dir)})`,
+        rule: "missing-file",
+      });
+      return;
+    }
+    if (
+      name === "" ||
+      KEYWORDS.has(name) ||
+      BUILTINS.has(name) ||
+      this.functions.has(name) ||
+      this.aliases.has(name) ||
+      this.hooks.has(name) ||
+      this.macros.has(name) ||
+      this.commands.has(name)
+    ) {
+      return;
+    }
+    const startPath = this.request.env.PATH ?? "";
+    const current = scope.state.env.get("PATH");
+    const searchPath = typeof current === "string" ? current : startPath;
+    const found = this.which(name, searchPath);
+    this.commands.set(name, { file: scope.at.file, line: scope.at.line, found });
+    if (found !== undefined) return;
+    const changed = current !== startPath;
+    const guarded = this.guarded.has(name);
+    this.add({
+      severity: guarded ? "note" : "warning",
+      ...scope.at,
+      message: `${name}: command not found on PATH${guarded ? " (the demo checks for it before use)" : ""}`,
+      hint: changed
+        ? `the demo changes PATH before this command, so ${name} may be there by then; otherwise install it`
+        : `install ${name}, or add the directory that holds it to PATH`,
+      rule: "command-not-found",
+    });
+  }
+
+  private which(name: string, searchPath: string): string | undefined {
+    const key = `${name}\u0000${searchPath}`;
+    if (!this.whichCache.has(key)) this.whichCache.set(key, this.io.which(name, searchPath));
+    return this.whichCache.get(key);
+  }
+
+  /** What a command changes that later commands of the same text depend on: variables, directory. */
+  private learn(
+    name: string,
+    args: readonly Word[],
+    scope: Scope,
+    known: (w: Word) => string | undefined,
+  ): void {
+    switch (name) {
+      case "export":
+      case "local":
+      case "declare":
+      case "typeset":
+      case "readonly":
+        for (const word of args) if (ASSIGNED.test(word.raw)) this.assign(word, scope);
+        return;
+      case "unset":
+        for (const word of args) {
+          const value = known(word);
+          if (value !== undefined && !value.startsWith("-")) scope.state.env.delete(value);
+        }
+        return;
+      case "for":
+      case "select": {
+        const variable = args[0] && known(args[0]);
+        if (variable !== undefined) scope.state.env.set(variable, null);
+        return;
+      }
+      case "read":
+      case "mapfile":
+      case "readarray":
+        for (const word of args) {
+          const value = known(word);
+          if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+            scope.state.env.set(value, null);
+          }
+        }
+        return;
+      case "cd": {
+        const targets = args.filter((w) => !/^-[LPe@]+$/.test(known(w) ?? ""));
+        const target = targets[0] === undefined ? scope.state.env.get("HOME") : known(targets[0]);
+        if (targets.length > 1 || typeof target !== "string" || target === "-")
+          scope.state.dir = null;
+        else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
+        else
+          scope.state.dir = scope.state.dir === null ? null : path.resolve(scope.state.dir, target);
+        if (scope.state.dir === null) scope.state.env.set("PWD", null);
+        else scope.state.env.set("PWD", scope.state.dir);
+        return;
+      }
+      case "pushd":
+      case "popd":
+        scope.state.dir = null;
+        scope.state.env.set("PWD", null);
+        return;
+      default:
+    }
+  }
+
+  /** `NAME=value`: known when its value is. */
+  private assign(word: Word, scope: Scope): void {
+    const match = ASSIGNED.exec(word.raw);
+    if (!match) return;
+    const name = match[1] as string;
+    if (match[2] !== undefined || match[3] === "+") {
+      scope.state.env.set(name, null);
+      return;
+    }
+    const expanded = expandWord(word, scope.state.env, scope.options);
+    const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
+    const prefix = `${name}=`;
+    scope.state.env.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
+  }
+
+  // -------------------------------------------------------------------------
+  // Files
+
+  private dirLabel(dir: string | null): string {
+    return dir === null ? "unknown" : this.label(dir);
+  }
+
+  /** The paths a file argument stands for, or undefined (after a note) when it cannot be known. */
+  private resolve(
+    word: Word,
+    prefix: string,
+    scope: Scope,
+    commaList = false,
+  ): { shown: string; absolute: string }[] | undefined {
+    const raw = word.raw.startsWith(prefix) ? word.raw.slice(prefix.length) : word.raw;
+    const expanded = expandWord(word, scope.state.env, scope.options);
+    if (!expanded.ok) {
+      if (!expanded.quiet) {
+        this.add({
+          severity: "note",
+          ...scope.at,
+          message: `not checked: ${raw}`,
+          hint: `${expanded.why}`,
+          rule: "not-checked",
+        });
+      }
+      return undefined;
+    }
+    let values = expanded.values.map((v) => (v.startsWith(prefix) ? v.slice(prefix.length) : v));
+    if (commaList) values = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
+    const out: { shown: string; absolute: string }[] = [];
+    for (const value of values) {
+      if (value === "" || value === "-" || URL.test(value)) continue;
+      if (!path.isAbsolute(value) && scope.state.dir === null) {
+        this.add({
+          severity: "note",
+          ...scope.at,
+          message: `not checked: ${raw}`,
+          hint: "an earlier cd went to a directory that is only known when the demo runs",
+          rule: "not-checked",
+        });
+        return undefined;
+      }
+      out.push({ shown: value, absolute: path.resolve(scope.state.dir ?? "/", value) });
+    }
+    return out;
+  }
+
+  private fileUse(use: FileUse, scope: Scope): void {
+    const resolved = this.resolve(use.word, use.prefix, scope, use.commaList);
+    for (const { shown, absolute } of resolved ?? []) this.checkFile(use, shown, absolute, scope);
+  }
+
+  private missing(use: FileUse, shown: string, scope: Scope, problem: string): void {
+    this.add({
+      severity: "error",
+      ...scope.at,
+      message: `${WHAT[use.role]} ${shown} ${problem}`,
+      hint: `paths are relative to the directory the command runs in (${this.dirLabel(scope.state.dir)})`,
+      rule: "missing-file",
+    });
+  }
+
+  private checkFile(use: FileUse, shown: string, absolute: string, scope: Scope): void {
+    this.files.add(absolute);
+    const kind = this.io.kindOf(absolute);
+    if (kind === undefined) {
+      this.missing(use, shown, scope, "does not exist");
+      return;
+    }
+    const applies = use.verb !== undefined && use.verb !== "delete";
+    if (kind === "dir") {
+      if (use.role === "kubectl") {
+        const manifests = this.manifestsIn(absolute, use.recursive);
+        if (manifests.length === 0) {
+          this.missing(use, shown, scope, "has no .yaml, .yml or .json files");
+        }
+        for (const file of manifests) {
+          this.files.add(file);
+          this.yamlUse(file, { validate: true, crdSource: applies });
+        }
+      } else if (use.role === "kustomize") {
+        const found = KUSTOMIZATIONS.map((n) => path.join(absolute, n)).find(
+          (p) => this.io.kindOf(p) === "file",
+        );
+        if (found === undefined) this.missing(use, shown, scope, "has no kustomization.yaml");
+        else this.yamlUse(found, {});
+      } else if (use.role !== "diff") {
+        this.missing(use, shown, scope, "is a directory");
+      }
+      return;
+    }
+    const extension = path.extname(absolute).toLowerCase();
+    switch (use.role) {
+      case "kubectl":
+        this.yamlUse(absolute, { validate: true, crdSource: applies });
+        return;
+      case "kustomize":
+        this.missing(use, shown, scope, "is not a directory");
+        return;
+      case "helm-values":
+        this.yamlUse(absolute, {});
+        return;
+      case "show":
+      case "diff":
+        if (YAML_EXTENSIONS.has(extension)) this.yamlUse(absolute, { validateIfKubernetes: true });
+        return;
+      default:
+    }
+  }
+
+  private manifestsIn(dir: string, recursive: boolean): string[] {
+    const out: string[] = [];
+    for (const name of [...this.io.listDir(dir)].sort()) {
+      const absolute = path.join(dir, name);
+      const kind = this.io.kindOf(absolute);
+      if (kind === "dir" && recursive) out.push(...this.manifestsIn(absolute, true));
+      if (kind === "file" && MANIFEST_EXTENSIONS.has(path.extname(name).toLowerCase())) {
+        out.push(absolute);
+      }
+    }
+    return out;
+  }
+
+  private yamlUse(absolute: string, how: Partial<Omit<YamlUse, "label">>): void {
+    let use = this.yaml.get(absolute);
+    if (!use) {
+      use = {
+        label: this.label(absolute),
+        validate: false,
+        validateIfKubernetes: false,
+        crdSource: false,
+      };
+      this.yaml.set(absolute, use);
+    }
+    use.validate ||= how.validate ?? false;
+    use.validateIfKubernetes ||= how.validateIfKubernetes ?? false;
+    use.crdSource ||= how.crdSource ?? false;
+  }
+
+  text(absolute: string): string | { reason: string } {
+    let text = this.texts.get(absolute);
+    if (text === undefined) {
+      const found = this.io.readFile(absolute);
+      text = found.ok ? decode(found.data) : { reason: found.reason };
+      this.texts.set(absolute, text);
+    }
+    return text;
+  }
+
+  // -------------------------------------------------------------------------
+  // YAML and manifests, once every command has been seen
+
+  checkYaml(extraCrds: readonly CrdVersionSchema[]): void {
+    let T0 = Date.now();
+    const summaries = new Map<string, { use: YamlUse; text: string; summary: YamlSummary }>();
+    for (const [absolute, use] of this.yaml) {
+      const text = this.text(absolute);
+      if (typeof text !== "string") {
+        this.add({
+          severity: "error",
+          file: use.label,
+          line: 1,
+          message: `cannot read ${use.label}: ${text.reason}`,
+          hint: "the demo uses this file",
+          rule: "missing-file",
+        });
+        continue;
+      }
+      const summary = summarizeYaml(text);
+      for (const error of summary.errors) {
+        this.add({
+          severity: "error",
+          file: use.label,
+          line: error.line,
+          column: error.column,
+          message: `YAML syntax error: ${error.message}`,
+          hint: "the demo uses this file, and it does not parse as YAML",
+          rule: "yaml-syntax",
+        });
+      }
+      if (summary.errors.length === 0) summaries.set(absolute, { use, text, summary });
+    }
+    const crds: CrdVersionSchema[] = [];
+    const crdFiles = new Set<string>();
+    for (const [absolute, { use, text }] of summaries) {
+      if (!use.crdSource) continue;
+      try {
+        const found = cachedCrds(text, use.label);
+        crds.push(...found);
+        crdFiles.add(absolute);
+      } catch (error) {
+        if (!(error instanceof CrdFileError)) throw error;
+        this.add({
+          severity: "error",
+          file: error.file,
+          line: error.line,
+          column: error.column,
+          message: error.reason,
+          hint: "the API server would refuse this CustomResourceDefinition",
+          rule: "manifest",
+        });
+      }
+    }
+    console.log("crds+summaries", Date.now() - T0); T0 = Date.now();
+    const schemas = new SchemaSet(crds).add(extraCrds);
+    for (const [absolute, { use, text, summary }] of summaries) {
+      if (!use.validate && !(use.validateIfKubernetes && summary.allKubernetes)) continue;
+      // CRDs are the schemas themselves: nothing checks them but crdsFromYaml.
+      if (summary.allCrds && crdFiles.has(absolute)) continue;
+      const report = validateManifests(text, use.label, schemas);
+      for (const problem of report.problems) {
+        this.add({
+          severity: "error",
+          file: problem.file,
+          line: problem.line,
+          column: problem.column,
+          message: problem.message,
+          hint: "the API server would refuse this object (checked against the CRDs the demo applies and --crds)",
+          rule: "manifest",
+        });
+      }
+      for (const object of report.notValidated) {
+        const isCrd =
+          object.kind === "CustomResourceDefinition" &&
+          object.apiVersion === "apiextensions.k8s.io/v1";
+        if (isCrd && crdFiles.has(absolute)) continue;
+        this.add({
+          severity: "note",
+          file: object.file,
+          line: object.line,
+          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line}`,
+          hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none (built-in kinds are not checked)",
+          rule: "not-validated",
+        });
+      }
+    }
+  }
+}
+
+/**
+ * CRDs read before, by file and text: the same CRD objects also keep their
+ * compiled validators (cached by schema object), which saves most of the time
+ * when one process checks several demos (or a demo and then its doctor run).
+ */
+const crdCache = new Map<string, CrdVersionSchema[]>();
+const CRD_CACHE_SIZE = 8;
+
+function cachedCrds(text: string, label: string): CrdVersionSchema[] {
+  const key = `${label}\u0000${text}`;
+  let crds = crdCache.get(key);
+  if (!crds) {
+    crds = crdsFromYaml(text, label);
+    if (crdCache.size >= CRD_CACHE_SIZE) {
+      const oldest = crdCache.keys().next().value;
+      if (oldest !== undefined) crdCache.delete(oldest);
+    }
+    crdCache.set(key, crds);
+  }
+  return crds;
+}
+
+function readerFinding(d: Diagnostic): Finding {
+  return {
+    severity: d.severity,
+    file: d.loc.file,
+    line: d.loc.line,
+    message: d.message,
+    hint: d.hint,
+    rule: "reader",
+  };
+}
+
+/** The CRDs of the --crds files; a fatal diagnostic when one cannot be read. */
+function extraCrds(
+  request: CheckRequest,
+  io: CheckIo,
+  analyzer: Analyzer,
+): { crds: CrdVersionSchema[]; fatal?: Diagnostic } {
+  const crds: CrdVersionSchema[] = [];
+  for (const given of request.crds) {
+    const absolute = path.resolve(io.cwd, given);
+    const kind = io.kindOf(absolute);
+    const files =
+      kind === "dir"
+        ? io
+            .listDir(absolute)
+            .filter((n) => MANIFEST_EXTENSIONS.has(path.extname(n).toLowerCase()))
+            .sort()
+            .map((n) => path.join(absolute, n))
+        : [absolute];
+    if (kind === undefined) {
+      return {
+        crds,
+        fatal: {
+          severity: "error",
+          loc: { file: given, line: 1 },
+          message: `cannot read --crds ${given}: no such file or directory`,
+          hint: "--crds takes YAML files (or directories of them) holding CustomResourceDefinitions",
+        },
+      };
+    }
+    for (const file of files) {
+      const label = analyzer.label(file);
+      const text = analyzer.text(file);
+      if (typeof text !== "string") {
+        return {
+          crds,
+          fatal: {
+            severity: "error",
+            loc: { file: label, line: 1 },
+            message: `cannot read --crds ${label}: ${text.reason}`,
+            hint: "--crds takes YAML files (or directories of them) holding CustomResourceDefinitions",
+          },
+        };
+      }
+      try {
+        const found = cachedCrds(text, label);
+        if (found.length === 0) {
+          analyzer.add({
+            severity: "warning",
+            file: label,
+            line: 1,
+            message: `--crds ${label} holds no CustomResourceDefinition`,
+            hint: "--crds takes files of apiextensions.k8s.io/v1 CustomResourceDefinitions",
+            rule: "crds",
+          });
+        }
+        crds.push(...found);
+      } catch (error) {
+        if (!(error instanceof CrdFileError)) throw error;
+        return {
+          crds,
+          fatal: {
+            severity: "error",
+            loc: { file: error.file, line: error.line },
+            message: `--crds ${error.file} cannot be read as CRDs: ${error.reason} (column ${error.column})`,
+            hint: "fix the file, or leave it out of --crds",
+          },
+        };
+      }
+    }
+  }
+  return { crds };
+}
+
+interface FullAnalysis extends DemoAnalysis {
+  readonly nestedDemos: number;
+  readonly filesChecked: number;
+}
+
+async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis> {
+  const analyzer = new Analyzer(request, io);
+  const done = (fatal?: Diagnostic): FullAnalysis => ({
+    findings: analyzer.findings,
+    commands: analyzer.commands,
+    nestedDemos: analyzer.nestedDemos.size,
+    filesChecked: analyzer.files.size,
+    ...(fatal ? { fatal } : {}),
+  });
+  const absolute = path.resolve(io.cwd, request.file);
+  const kind = io.kindOf(absolute);
+  if (kind !== "file") {
+    return done({
+      severity: "error",
+      loc: { file: request.file, line: 1 },
+      message: `cannot read ${request.file}: ${kind === "dir" ? "it is a directory" : "no such file"}`,
+      hint: "check the path; it is relative to the current directory",
+    });
+  }
+  const extra = extraCrds(request, io, analyzer);
+  if (extra.fatal) return done(extra.fatal);
+
+  const observations: PlanObservation[] = [];
+  const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
+  const result = await planDemo(
+    {
+      file: request.file,
+      args: request.args,
+      env: request.env,
+      load: request.load,
+      shellCommand: request.shellCommand,
+      observe: (o) => observations.push(o),
+    },
+    host,
+  );
+
+  // Definitions first: a function may be defined after a command that uses it runs.
+  for (const o of observations) if (o.kind === "script") analyzer.learnScript(o);
+  const unreadable = new Set<string>();
+  for (const o of observations) {
+    if (o.kind !== "nested") continue;
+    analyzer.nestedPlanned(o);
+    if (o.problem !== undefined) {
+      unreadable.add(
+        `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
+      );
+    }
+  }
+  for (const warning of result.warnings) {
+    const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
+    if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
+  }
+  if (!result.ok) analyzer.add(readerFinding(result.error));
+  let t = Date.now();
+  for (const o of observations) if (o.kind === "command") analyzer.command(o);
+  console.log("commands", Date.now() - t); t = Date.now();
+  analyzer.checkYaml(extra.crds);
+  console.log("yaml", Date.now() - t);
+  return done();
+}
+
+/** The whole analysis, without printing (also used by `demoshts doctor` to list the commands a demo needs). */
+export async function analyzeDemo(request: CheckRequest, io: CheckIo): Promise<DemoAnalysis> {
+  const { findings, commands, fatal } = await analyze(request, io);
+  return fatal ? { findings, commands, fatal } : { findings, commands };
+}
+
+/**
+ * Runs the check, prints the report, returns the exit code: 0 no errors
+ * (warnings and notes allowed), 1 errors (a script that does not read is one),
+ * 2 the check itself cannot run: the demo file is missing or a directory, or a
+ * --crds file is missing or not CRDs.
+ */
+export async function runCheck(request: CheckRequest, io: CheckIo): Promise<number> {
+  const result = await analyze(request, io);
+  if (result.fatal) {
+    io.stderr.write(`${formatDiagnostic(result.fatal)}\n`);
+    io.stderr.write(`demoshts check: ${request.file} was not checked\n`);
+    if (request.githubActions) {
+      const f = readerFinding(result.fatal);
+      (request.format === "json" ? io.stderr : io.stdout).write(`${githubAnnotation(f)}\n`);
+    }
+    return CHECK_EXIT.cannotCheck;
+  }
+  const findings = sortFindings(result.findings);
+  const summary = summarize(request.file, findings, result.nestedDemos, result.filesChecked);
+  io.stdout.write(
+    request.format === "json"
+      ? formatCheckJson(findings, summary)
+      : formatCheckText(findings, summary),
+  );
+  if (request.githubActions) {
+    // In JSON mode stdout holds one JSON object: annotations go to stderr, which the runner also reads.
+    const out = request.format === "json" ? io.stderr : io.stdout;
+    for (const f of findings) out.write(`${githubAnnotation(f)}\n`);
+  }
+  return summary.errors > 0 ? CHECK_EXIT.errors : CHECK_EXIT.clean;
+}

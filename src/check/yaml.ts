@@ -1,0 +1,84 @@
+import { isMap, isScalar, LineCounter, parseAllDocuments } from "yaml";
+
+/** A place where a YAML text does not parse. */
+export interface YamlSyntaxError {
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface YamlSummary {
+  /** Where it does not parse: at most one error a line. */
+  readonly errors: readonly YamlSyntaxError[];
+  /** Documents that hold something (empty and comment-only ones are not counted). */
+  readonly documents: number;
+  /** Every document holding something is a mapping with a string apiVersion and kind. */
+  readonly allKubernetes: boolean;
+  /** Every document holding something is a CustomResourceDefinition. */
+  readonly allCrds: boolean;
+}
+
+/** The yaml library's message without the position and excerpt it appends. */
+function reason(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+const cache = new Map<string, YamlSummary>();
+const CACHE_SIZE = 16;
+
+/** Parses every document of a YAML text, to report syntax errors and say what it holds. */
+export function summarizeYaml(text: string): YamlSummary {
+  const cached = cache.get(text);
+  if (cached) return cached;
+  const summary = summarize(text);
+  if (cache.size >= CACHE_SIZE) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(text, summary);
+  return summary;
+}
+
+function summarize(text: string): YamlSummary {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, merge: true });
+  const errors: YamlSyntaxError[] = [];
+  const seen = new Set<number>();
+  let documents = 0;
+  let allKubernetes = true;
+  let allCrds = true;
+  for (const doc of Array.from(docs)) {
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+      if (seen.has(pos.line)) continue;
+      seen.add(pos.line);
+      errors.push({ line: pos.line, column: pos.col, message: reason(error.message) });
+    }
+    if (doc.errors.length > 0) continue;
+    const contents = doc.contents;
+    const empty =
+      contents === null ||
+      contents === undefined ||
+      (isScalar(contents) &&
+        contents.value === null &&
+        contents.range?.[0] === contents.range?.[1]);
+    if (empty) continue;
+    documents++;
+    const apiVersion = isMap(contents) ? doc.get("apiVersion") : undefined;
+    const kind = isMap(contents) ? doc.get("kind") : undefined;
+    if (typeof apiVersion !== "string" || typeof kind !== "string") allKubernetes = false;
+    if (apiVersion !== "apiextensions.k8s.io/v1" || kind !== "CustomResourceDefinition") {
+      allCrds = false;
+    }
+  }
+  errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return {
+    errors,
+    documents,
+    allKubernetes: allKubernetes && documents > 0,
+    allCrds: allCrds && documents > 0,
+  };
+}
