@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -161,6 +172,47 @@ try {
     },
     random: Math.random,
     now: () => Date.now(),
+    kindOf: (file) => {
+      try {
+        const stat = statSync(file);
+        return stat.isDirectory() ? "dir" : "file";
+      } catch {
+        return undefined;
+      }
+    },
+    listDir: (dir) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    },
+    which: (name, pathEnv) => {
+      for (const dir of pathEnv.split(path.delimiter)) {
+        if (dir === "") continue;
+        const candidate = path.join(dir, name);
+        try {
+          accessSync(candidate, constants.X_OK);
+          if (statSync(candidate).isFile()) return candidate;
+        } catch {
+          // Not here.
+        }
+      }
+      return undefined;
+    },
+    runVersion: (file, args, timeoutMs) =>
+      new Promise((resolve) => {
+        execFile(
+          file,
+          [...args],
+          { timeout: timeoutMs, encoding: "utf8" },
+          (error, stdout, stderr) => {
+            const line = `${stdout}\n${stderr}`.split("\n").find((l) => l.trim() !== "");
+            resolve(error ? undefined : line?.trim());
+          },
+        );
+      }),
+    kubeconfig: kubeconfigSource(),
     guardContext: async (expected) => {
       // Loaded only when a context is expected: client-node is large.
       const { guardContext } = await import("./kube/guard.js");

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
+import type { KubeconfigSource } from "../kube/kubeconfig.js";
 import type { Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
@@ -39,6 +40,15 @@ export interface CliIo {
   onInterrupt(listener: () => void): () => void;
   /** The cluster guard: is the current Kubernetes context `expected`, and does its API server answer? */
   guardContext(expected: string): Promise<GuardVerdict>;
+  /** "file", "dir", or undefined when nothing is at the path. */
+  kindOf(absolutePath: string): "file" | "dir" | undefined;
+  listDir(absolutePath: string): string[];
+  /** Where an executable `name` is on `pathEnv` (a PATH value), if anywhere. */
+  which(name: string, pathEnv: string): string | undefined;
+  /** Runs a CLI's version command with a time limit (doctor only); its first line of output. */
+  runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
+  /** Where the kubeconfig is read from, as kubectl would. */
+  readonly kubeconfig: KubeconfigSource;
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -84,6 +94,11 @@ CI mode (--ci, or when standard input is not a terminal, or CI is set):
   before it runs; the run stops at the first failing command (exit 1)
   unless --keep-going. Mark a command whose failure is part of the story
   with @fails on the line before it (#@fails, or <!-- @fails -->).
+
+Commands:
+  demoshts check FILE [ARGS...]   find what would break the demo, without running it
+  demoshts doctor FILE            what the demo needs, and whether this machine has it
+  (demoshts check --help and demoshts doctor --help tell more)
 
 Dry run:
   --dry-run walks the whole demo as a presenter run would (modes, macros,
@@ -140,6 +155,7 @@ function describeStep(step: Step, depth = 0): string[] {
 
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === "check" || argv[0] === "doctor") return checkOrDoctor(argv[0], argv.slice(1), io);
   const program = new Command()
     .name("demoshts")
     .description(
@@ -309,4 +325,107 @@ async function live(
       now: () => io.now(),
     },
   );
+}
+
+const CHECK_HELP = `
+What it reports, each as file:line: error|warning|note: message:
+  - what reading the script reports (as the dry run does), nested demos included;
+  - files the script uses that do not exist: imports, nested demos ($SHELL x,
+    bash x.sh, ./x.sh), and the files given to kubectl apply/create/delete/replace
+    -f and apply -k, helm install/upgrade --values/-f, bat, cat, diff, source;
+    paths that cannot be known without running anything are notes, "not checked";
+  - YAML that does not parse, at the YAML file's own line and column;
+  - Kubernetes manifests that do not match their CRD's schema (the CRDs found in
+    the files the script applies, plus --crds), at the manifest's line;
+    kinds with no schema are notes, "not validated";
+  - commands the script runs that are not on PATH, as warnings.
+Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
+printed as GitHub Actions annotations.
+
+Exit codes:
+  0  no errors   1  errors found   2  the check could not run
+`;
+
+const DOCTOR_HELP = `
+Lists every command the demo runs (found where, which version), the current
+Kubernetes context and whether its API server answers. Runs each CLI's
+version command; never runs any part of the demo.
+
+Exit codes:
+  0  everything is there   1  something is missing   2  the demo cannot be read
+`;
+
+/** `demoshts check` and `demoshts doctor`: read the demo as a run would, execute none of it. */
+async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[], io: CliIo) {
+  const command = new Command()
+    .name(`demoshts ${which}`)
+    .description(
+      which === "check"
+        ? "Check a demo before the talk: missing files, bad YAML and manifests, missing commands."
+        : "Tell what a demo needs from this machine, and whether it is there.",
+    )
+    .argument("<file>", "the demo: Markdown if it ends in .md, else a shell script")
+    .argument("[args...]", "arguments for the demo: $1, $2, ...")
+    .option("--env <name=value>", "assume this variable is set (repeatable)", collect, [])
+    .option("--no-init", "do not read .demoshrc / .demoshrc.md")
+    .option("--no-builtins", "do not define the builtin macros")
+    .helpOption("-h, --help", "show this help")
+    .addHelpText("after", which === "check" ? CHECK_HELP : DOCTOR_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  if (which === "check") {
+    command
+      .option("--crds <files...>", "more CRD files to validate manifests against")
+      .option("--format <format>", "text or json", "text");
+  }
+  try {
+    command.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+  const opts = command.opts<{
+    env: string[];
+    init: boolean;
+    builtins: boolean;
+    crds?: string[];
+    format?: string;
+  }>();
+  const [file, args = []] = command.processedArgs as [string, string[] | undefined];
+  const env: Record<string, string | undefined> = { ...io.env };
+  for (const pair of opts.env) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      io.stderr.write(`demoshts: --env ${pair} is not NAME=VALUE\n`);
+      return EXIT.usage;
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (opts.format !== undefined && opts.format !== "text" && opts.format !== "json") {
+    io.stderr.write(`demoshts: --format ${opts.format} is not text or json\n`);
+    return EXIT.usage;
+  }
+  const request = {
+    file,
+    args,
+    env,
+    load: { builtins: opts.builtins, init: opts.init, home: io.home },
+    crds: opts.crds ?? [],
+    format: (opts.format ?? "text") as "text" | "json",
+    githubActions: io.env.GITHUB_ACTIONS === "true",
+    shellCommand: io.selfCommand(),
+  };
+  if (which === "check") {
+    const { runCheck } = await import("../check/check.js");
+    return runCheck(request, io);
+  }
+  const { runDoctor } = await import("../kube/doctor.js");
+  return runDoctor(request, io);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
