@@ -20,6 +20,7 @@ import type { LoadOptions } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
 import type { KnownEnv } from "../util/expand.js";
+import { memo } from "./memo.js";
 import {
   type Finding,
   formatCheckJson,
@@ -619,7 +620,6 @@ class Analyzer {
   // YAML and manifests, once every command has been seen
 
   checkYaml(extraCrds: readonly CrdVersionSchema[]): void {
-    let T0 = Date.now();
     const summaries = new Map<string, { use: YamlUse; text: string; summary: YamlSummary }>();
     for (const [absolute, use] of this.yaml) {
       const text = this.text(absolute);
@@ -669,7 +669,6 @@ class Analyzer {
         });
       }
     }
-    console.log("crds+summaries", Date.now() - T0); T0 = Date.now();
     const schemas = new SchemaSet(crds).add(extraCrds);
     for (const [absolute, { use, text, summary }] of summaries) {
       if (!use.validate && !(use.validateIfKubernetes && summary.allKubernetes)) continue;
@@ -705,26 +704,14 @@ class Analyzer {
   }
 }
 
-/**
- * CRDs read before, by file and text: the same CRD objects also keep their
- * compiled validators (cached by schema object), which saves most of the time
- * when one process checks several demos (or a demo and then its doctor run).
- */
-const crdCache = new Map<string, CrdVersionSchema[]>();
-const CRD_CACHE_SIZE = 8;
+/** CRDs read before, by file and text (see memo). */
+const crdsOf = memo(64, (key) => {
+  const cut = key.indexOf("\u0000");
+  return crdsFromYaml(key.slice(cut + 1), key.slice(0, cut));
+});
 
 function cachedCrds(text: string, label: string): CrdVersionSchema[] {
-  const key = `${label}\u0000${text}`;
-  let crds = crdCache.get(key);
-  if (!crds) {
-    crds = crdsFromYaml(text, label);
-    if (crdCache.size >= CRD_CACHE_SIZE) {
-      const oldest = crdCache.keys().next().value;
-      if (oldest !== undefined) crdCache.delete(oldest);
-    }
-    crdCache.set(key, crds);
-  }
-  return crds;
+  return crdsOf(`${label}\u0000${text}`);
 }
 
 function readerFinding(d: Diagnostic): Finding {
@@ -869,11 +856,8 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
     if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
-  let t = Date.now();
   for (const o of observations) if (o.kind === "command") analyzer.command(o);
-  console.log("commands", Date.now() - t); t = Date.now();
   analyzer.checkYaml(extra.crds);
-  console.log("yaml", Date.now() - t);
   return done();
 }
 

@@ -1,4 +1,5 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments } from "yaml";
+import { memo } from "./memo.js";
 
 /** A place where a YAML text does not parse. */
 export interface YamlSyntaxError {
@@ -26,21 +27,8 @@ function reason(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, "");
 }
 
-const cache = new Map<string, YamlSummary>();
-const CACHE_SIZE = 16;
-
 /** Parses every document of a YAML text, to report syntax errors and say what it holds. */
-export function summarizeYaml(text: string): YamlSummary {
-  const cached = cache.get(text);
-  if (cached) return cached;
-  const summary = summarize(text);
-  if (cache.size >= CACHE_SIZE) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
-  cache.set(text, summary);
-  return summary;
-}
+export const summarizeYaml: (text: string) => YamlSummary = memo(64, (text) => summarize(text));
 
 function summarize(text: string): YamlSummary {
   const lineCounter = new LineCounter();
