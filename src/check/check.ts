@@ -162,6 +162,8 @@ interface Scope {
   /** Shared by the simple commands of one command: each may change it for the next. */
   readonly state: { readonly env: KnownEnv; dir: string | null };
   readonly at: Where;
+  /** Where a word at this offset of the command's text is. */
+  readonly where: (offset: number) => Where;
   readonly options: ExpandOptions;
 }
 
@@ -189,6 +191,14 @@ class Analyzer {
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
+  /**
+   * By nesting depth: the directory this check believes the demo is in, while the
+   * dry run still reports `planned` (see command()).
+   */
+  private readonly dirOverrides = new Map<
+    number,
+    { readonly planned: string | null; readonly dir: string | null }
+  >();
 
   constructor(
     private readonly request: CheckRequest,
@@ -275,19 +285,37 @@ class Analyzer {
     });
   }
 
+  /** A nested demo starts where its parent is, as far as this check knows. */
+  startScript(observation: PlanObservation & { kind: "script" }): void {
+    const parent = this.dirOverrides.get(observation.depth - 1);
+    if (parent) this.dirOverrides.set(observation.depth, { ...parent });
+    else this.dirOverrides.delete(observation.depth);
+  }
+
   command(observation: CommandObservation): void {
-    const { step, text } = observation;
+    const { step, text, depth } = observation;
     const scan = this.parse(text);
-    const state = { env: new Map(observation.env), dir: observation.cwd };
+    const override = this.dirOverrides.get(depth);
+    const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
+    const state = { env: new Map(observation.env), dir };
     if (state.dir !== null) state.env.set("PWD", state.dir);
+    const where = (offset: number): Where => ({
+      file: step.loc.file,
+      line: step.loc.line + lineAt(text, offset),
+    });
     for (const command of scan.commands) {
-      const line = step.loc.line + lineAt(text, command.offset);
       this.simpleCommand(command, step, {
         state,
-        at: { file: step.loc.file, line },
+        at: where(command.offset),
+        where,
         options: { inFunction: command.inFunction },
       });
     }
+    // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
+    // `cd $(mktemp -d)`): where this check knows better, it goes on with what it knows.
+    if (state.dir !== observation.cwd) {
+      this.dirOverrides.set(depth, { planned: observation.cwd, dir: state.dir });
+    } else this.dirOverrides.delete(depth);
   }
 
   private simpleCommand(
@@ -514,7 +542,9 @@ class Analyzer {
     return out;
   }
 
-  private fileUse(use: FileUse, scope: Scope): void {
+  private fileUse(use: FileUse, commandScope: Scope): void {
+    // Reported at the word's own line: a long command spans several.
+    const scope = { ...commandScope, at: commandScope.where(use.word.offset) };
     const resolved = this.resolve(use.word, use.prefix, scope, use.commaList);
     for (const { shown, absolute } of resolved ?? []) this.checkFile(use, shown, absolute, scope);
   }
@@ -672,8 +702,8 @@ class Analyzer {
     const schemas = new SchemaSet(crds).add(extraCrds);
     for (const [absolute, { use, text, summary }] of summaries) {
       if (!use.validate && !(use.validateIfKubernetes && summary.allKubernetes)) continue;
-      // CRDs are the schemas themselves: nothing checks them but crdsFromYaml.
-      if (summary.allCrds && crdFiles.has(absolute)) continue;
+      // CRDs are schemas, not objects to check against one: crdsFromYaml reads the applied ones.
+      if (summary.allCrds) continue;
       const report = validateManifests(text, use.label, schemas);
       for (const problem of report.problems) {
         this.add({
@@ -856,7 +886,10 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
     if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
-  for (const o of observations) if (o.kind === "command") analyzer.command(o);
+  for (const o of observations) {
+    if (o.kind === "script") analyzer.startScript(o);
+    if (o.kind === "command") analyzer.command(o);
+  }
   analyzer.checkYaml(extra.crds);
   return done();
 }
