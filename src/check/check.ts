@@ -516,7 +516,10 @@ class Analyzer {
           severity: "note",
           ...scope.at,
           message: `not checked: ${raw}`,
-          hint: `${expanded.why}`,
+          hint:
+            expanded.unset === undefined
+              ? expanded.why
+              : `${expanded.why}: assume a value with --env ${expanded.unset}=VALUE`,
           rule: "not-checked",
         });
       }

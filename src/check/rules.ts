@@ -262,7 +262,8 @@ function diffUses(args: readonly Word[], known: Known): FileUse[] {
 function shellUses(args: readonly Word[], known: Known): FileUse[] {
   for (let i = 0; i < args.length; i++) {
     const value = known(args[i] as Word);
-    if (value === undefined) return [];
+    // Unknown, it is far more likely the script (`bash $DIR/x.sh`) than an option: it gets a note.
+    if (value === undefined) return [use("script", args[i] as Word)];
     if (value === "-" || value === "-s") return [];
     if (value === "--") {
       const next = args[i + 1];

@@ -740,6 +740,8 @@ export type Expansion =
       readonly why: string;
       /** Unknown only because it uses a function's arguments: not worth a note. */
       readonly quiet: boolean;
+      /** The variable that is not set, when that is why (a value could be assumed for it). */
+      readonly unset?: string;
     };
 
 export interface ExpandOptions {
@@ -757,6 +759,7 @@ class Unknown extends Error {
   constructor(
     readonly why: string,
     readonly quiet = false,
+    readonly unset?: string,
   ) {
     super(why);
   }
@@ -786,7 +789,7 @@ function paramValue(part: Part & { kind: "param" }, env: KnownEnv, options: Expa
     case "+":
       return set ? arg() : "";
     default:
-      if (value === undefined) throw new Unknown(`$${part.name} is not set`);
+      if (value === undefined) throw new Unknown(`$${part.name} is not set`, false, part.name);
       return value;
   }
 }
@@ -929,8 +932,9 @@ export function expandWord(word: Word, env: KnownEnv, options: ExpandOptions = {
     }
     return { ok: true, values: expanded.map((chars) => chars.map((ch) => ch.c).join("")) };
   } catch (error) {
-    if (error instanceof Unknown) return { ok: false, why: error.why, quiet: error.quiet };
-    throw error;
+    if (!(error instanceof Unknown)) throw error;
+    const { why, quiet, unset } = error;
+    return unset === undefined ? { ok: false, why, quiet } : { ok: false, why, quiet, unset };
   }
 }
 

@@ -205,6 +205,7 @@ describe("files the commands use", () => {
         "tools/absent.sh --flag",
         "/nowhere/bin/tool",
         "IP=$(bash ip.sh)",
+        "bash $MESH/get-ip.sh",
       ),
       "lib.sh": "",
       "run.sh": "",
@@ -216,6 +217,7 @@ describe("files the commands use", () => {
       "demo.sh:8 error missing-file: command tools/absent.sh does not exist",
       "demo.sh:9 error missing-file: command /nowhere/bin/tool does not exist",
       "demo.sh:10 error missing-file: script ip.sh does not exist",
+      "demo.sh:11 note not-checked: not checked: $MESH/get-ip.sh",
     ]);
   });
 
@@ -288,7 +290,7 @@ describe("paths from what is known", () => {
       [
         "1 note: not checked: $(ls x).yaml ($(...) is only known when the demo runs)",
         "2 note: not checked: `pick` (`...` is only known when the demo runs)",
-        "3 note: not checked: $UNSET/x.yaml ($UNSET is not set)",
+        "3 note: not checked: $UNSET/x.yaml ($UNSET is not set: assume a value with --env UNSET=VALUE)",
         "5 note: not checked: $OUT ($OUT is only known when the demo runs)",
         "6 note: not checked: $f.txt ($f is only known when the demo runs)",
         "7 note: not checked: k8s/*.yaml (a glob pattern: what it matches is only known when the demo runs)",
