@@ -277,8 +277,9 @@ class Lexer {
         this.i++;
         return;
       }
-      if (c === "\\" && '"\\$`\n'.includes(t[this.i + 1] ?? "")) {
-        if (t[this.i + 1] !== "\n") literal(t[this.i + 1] as string, true);
+      const next = t[this.i + 1];
+      if (c === "\\" && next !== undefined && '"\\$`\n'.includes(next)) {
+        if (next !== "\n") literal(next, true);
         this.i += 2;
       } else if (c === "$") {
         this.readDollar(parts, literal, true, end);

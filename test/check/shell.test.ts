@@ -1,3 +1,4 @@
+import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Expansion,
@@ -226,6 +227,7 @@ describe("splitting into simple commands", () => {
     expect(values(`"open`)).toMatch(/^unknown: .*open quote/);
     expect(names("echo $(open")).toEqual(["echo"]);
     expect(names("echo ${open")).toEqual(["echo"]);
+    expect(values(`"\\`)).toMatch(/^unknown: .*open quote/);
   });
 });
 
@@ -310,5 +312,47 @@ describe("expanding words", () => {
     expect(isVariable(first(`"\${SHELL}" x.md`), "SHELL")).toBe(true);
     expect(isVariable(first("$SHELLX x.md"), "SHELL")).toBe(false);
     expect(isVariable(first("${SHELL:-bash} x.md"), "SHELL")).toBe(false);
+  });
+});
+
+describe("on any text", () => {
+  const shellish = fc
+    .array(
+      fc.constantFrom(
+        ..."ab $(){}[]'\"`\\\n\t;&|<>#=*?~,.-/0123456789".split(""),
+        "<<EOF\n",
+        "\nEOF\n",
+        "${",
+        "$((",
+        "case ",
+        " in ",
+        " esac",
+        "f() {",
+        "for ",
+        " do ",
+        "[[ ",
+        "{a,b}",
+        "{1..3}",
+      ),
+      { maxLength: 60 },
+    )
+    .map((parts) => parts.join(""));
+
+  it("never throws, always ends, and locates every word inside the text", () => {
+    fc.assert(
+      fc.property(shellish, (text) => {
+        const scan = parseShell(text);
+        for (const command of scan.commands) {
+          expect(command.offset).toBeGreaterThanOrEqual(0);
+          expect(command.offset).toBeLessThanOrEqual(text.length);
+          for (const word of [...command.assignments, ...command.words]) {
+            expect(text.slice(word.offset, word.offset + word.raw.length)).toBe(word.raw);
+            expandWord(word, ENV);
+            expandWord(word, ENV, { inFunction: true });
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
