@@ -139,6 +139,8 @@ class DryState {
     const words = staticWords(text, this.env);
     if (words === undefined) {
       this.forgetAssigned(text);
+      // A cd that cannot be read (cd "$(...)", cd sub && ...) leaves the directory unknown.
+      if (/(^|[\s;&|(])cd(\s|$)/m.test(text)) this.cwd = null;
       return;
     }
     const [first, ...rest] = words;

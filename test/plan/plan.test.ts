@@ -394,6 +394,17 @@ describe("nested demos", () => {
     ]);
   });
 
+  it("does not look for nested demos where a cd it cannot read may have gone", async () => {
+    const records = await plan(
+      { "demo.sh": md("cd sub && ls", "$SHELL CREATE.md"), "CREATE.md": md("echo nested") },
+      "demo.sh",
+    );
+    expect(brief(records)).toEqual([
+      "demo.sh:1 command [hidden] cd sub && ls",
+      "demo.sh:2 command [hidden] $SHELL CREATE.md",
+    ]);
+  });
+
   it("shows the nested command alone when a variable in its path is unknown", async () => {
     const records = await plan(files, "README.md");
     expect(brief(records).slice(0, 2)).toEqual([
