@@ -1,29 +1,15 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { removeWorkspaces, workspace } from "../helpers/workspace.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "dist", "cli.js");
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
-
-const made: string[] = [];
-
-/** A fresh temporary directory holding `files` (paths may have folders). */
-function workspace(files: Record<string, string | Uint8Array> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "demoshts-cli-"));
-  made.push(dir);
-  for (const [name, data] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-  }
-  return dir;
-}
 
 interface Run {
   readonly status: number | null;
@@ -97,7 +83,7 @@ function expectDiagnostic(stderr: string, severity: string, file: string, line: 
 }
 
 afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  removeWorkspaces();
 });
 
 describe("demoshts options", () => {

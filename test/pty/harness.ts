@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
@@ -48,27 +47,13 @@ function baseEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TERM: "xterm", LANG: "C" };
 }
 
-/** A fresh temporary directory holding `files`; removed by `cleanupDirs`. */
-const dirs: string[] = [];
-export function workspace(files: Record<string, string> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "demoshts-pty-"));
-  dirs.push(dir);
-  for (const [name, data] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-  }
-  return dir;
-}
+import { removeWorkspaces as cleanupDirs, workspace } from "../helpers/workspace.js";
 
-export function cleanupDirs(): void {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-}
+export { cleanupDirs, workspace };
 
 /** Runs `file args` in a new pseudo-terminal. */
 export function startPty(file: string, args: readonly string[], options: StartOptions): PtyProcess {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "demoshts-pty-home-"));
-  dirs.push(home);
+  const home = workspace();
   const term = pty.spawn(file, [...args], {
     name: "xterm",
     cols: options.cols ?? 100,

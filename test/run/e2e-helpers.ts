@@ -1,29 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = path.join(ROOT, "dist", "cli.js");
 
-const made: string[] = [];
+import { removeWorkspaces, workspace } from "../helpers/workspace.js";
 
-/** A fresh temporary directory holding `files` (paths may have folders). */
-export function workspace(files: Record<string, string> = {}): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "demoshts-e2e-")));
-  made.push(dir);
-  for (const [name, data] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-  }
-  return dir;
-}
-
-export function removeWorkspaces(): void {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-}
+export { removeWorkspaces, workspace };
 
 /** The minimal environment of a CI job: no CI variable, no DEMO_HOOK_*, an empty home. */
 export function minimalEnv(extra: Record<string, string> = {}): Record<string, string> {
