@@ -75,6 +75,14 @@ function launcher(): string {
   return file;
 }
 
+// A reader that goes away (`demoshts --dry-run README.md | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") finish(typeof process.exitCode === "number" ? process.exitCode : 0);
+    throw error;
+  });
+}
+
 const sessions = new Set<BashSession>();
 const stdinIsTTY = Boolean(process.stdin.isTTY);
 const savedTerminal = stdinIsTTY

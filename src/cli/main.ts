@@ -366,7 +366,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     )
     .argument("<file>", "the demo: Markdown if it ends in .md, else a shell script")
     .argument("[args...]", "arguments for the demo: $1, $2, ...")
-    .option("--env <name=value>", "assume this variable is set (repeatable)", collect, [])
+    .option("--env <name=value>", "assume this variable is set (repeatable)", collect)
     .option("--no-init", "do not read .demoshrc / .demoshrc.md")
     .option("--no-builtins", "do not define the builtin macros")
     .helpOption("-h, --help", "show this help")
@@ -388,7 +388,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     throw error;
   }
   const opts = command.opts<{
-    env: string[];
+    env?: string[];
     init: boolean;
     builtins: boolean;
     crds?: string[];
@@ -396,7 +396,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
   }>();
   const [file, args = []] = command.processedArgs as [string, string[] | undefined];
   const env: Record<string, string | undefined> = { ...io.env };
-  for (const pair of opts.env) {
+  for (const pair of opts.env ?? []) {
     const eq = pair.indexOf("=");
     if (eq <= 0) {
       io.stderr.write(`demoshts: --env ${pair} is not NAME=VALUE\n`);
@@ -426,6 +426,6 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
   return runDoctor(request, io);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

@@ -125,6 +125,24 @@ describe("demoshts options", () => {
   });
 });
 
+describe("output to a reader that goes away", () => {
+  it("ends quietly, with no stack trace, when its pipe closes early (| head)", () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `echo line ${i}`).join("\n");
+    const dir = workspace({ "long.sh": `#@SHOW\n${lines}\n` });
+    const run = spawnSync(
+      "bash",
+      [
+        "-c",
+        `node ${JSON.stringify(CLI)} --dry-run long.sh | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`,
+      ],
+      { cwd: dir, encoding: "utf8" },
+    );
+    expect(run.stdout).toMatch(/^long\.sh:2 +\[key\] \$ echo line 0\n$/);
+    expect(run.stderr).not.toMatch(/EPIPE|Error/);
+    expect(run.stderr).toContain("status=0");
+  });
+});
+
 describe("a dry run executes nothing", () => {
   it("does not run commands, $( ), #@immed, #@ directives, nested demos or .demoshrc", () => {
     const files = {
