@@ -63,16 +63,29 @@ function launcher(): string {
   } catch {
     // No user database entry: share the default name.
   }
-  const dir = path.join(tmpdir(), `demoshts-${user}`, hash);
-  const file = path.join(dir, "demoshts");
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = `${file}.${process.pid}`;
-    writeFileSync(temporary, body, { mode: 0o755 });
-    chmodSync(temporary, 0o755);
-    renameSync(temporary, file);
+  // The temporary directory first; where it is mounted noexec, the user's cache instead.
+  const home = process.env.HOME ?? homedir();
+  const places = [
+    path.join(tmpdir(), `demoshts-${user}`),
+    path.join(process.env.XDG_CACHE_HOME || path.join(home, ".cache"), "demoshts"),
+  ];
+  for (const place of places) {
+    const file = path.join(place, hash, "demoshts");
+    try {
+      if (!existsSync(file)) {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        const temporary = `${file}.${process.pid}`;
+        writeFileSync(temporary, body, { mode: 0o755 });
+        chmodSync(temporary, 0o755);
+        renameSync(temporary, file);
+      }
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // Not writable, or not executable there: try the next place.
+    }
   }
-  return file;
+  throw new Error(`cannot write an executable launcher for $SHELL in ${places.join(" or ")}`);
 }
 
 // A reader that goes away (`demoshts --dry-run README.md | head`) is not an error.
