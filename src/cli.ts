@@ -44,15 +44,9 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
   version: string;
 };
 
-/**
- * `$SHELL` must be one absolute command that runs this tool however it was
- * installed: a tiny launcher naming this node and this script, made once.
- */
-function launcher(): string {
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  // bash, not sh: dash drops exported shell functions (BASH_FUNC_*) from the environment,
-  // and nested demos must keep the functions a demo exported (with set -a, all of them).
-  const body = `#!/usr/bin/env bash\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
+/** Where the launcher for this node and this script goes: the temporary directory, else the cache. */
+function launcherPlaces(): string[] {
+  const body = launcherBody();
   // FNV-1a: a stable name per (node, script) pair, without loading node:crypto at start-up.
   let h = 0x811c9dc5;
   for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body.charCodeAt(i), 0x01000193) >>> 0;
@@ -65,12 +59,27 @@ function launcher(): string {
   }
   // The temporary directory first; where it is mounted noexec, the user's cache instead.
   const home = process.env.HOME ?? homedir();
-  const places = [
+  return [
     path.join(tmpdir(), `demoshts-${user}`),
     path.join(process.env.XDG_CACHE_HOME || path.join(home, ".cache"), "demoshts"),
-  ];
-  for (const place of places) {
-    const file = path.join(place, hash, "demoshts");
+  ].map((place) => path.join(place, hash, "demoshts"));
+}
+
+// bash, not sh: dash drops exported shell functions (BASH_FUNC_*) from the environment,
+// and nested demos must keep the functions a demo exported (with set -a, all of them).
+function launcherBody(): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return `#!/usr/bin/env bash\nexec ${quote(process.execPath)} ${quote(self)} "$@"\n`;
+}
+
+/**
+ * `$SHELL` must be one absolute command that runs this tool however it was
+ * installed: a tiny launcher naming this node and this script, made once.
+ */
+function launcher(): string {
+  const body = launcherBody();
+  const places = launcherPlaces();
+  for (const file of places) {
     try {
       if (!existsSync(file)) {
         mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -98,16 +107,20 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const sessions = new Set<BashSession>();
 const stdinIsTTY = Boolean(process.stdin.isTTY);
-const savedTerminal = stdinIsTTY
-  ? spawnSync("stty", ["-g"], {
-      stdio: ["inherit", "pipe", "ignore"],
-      encoding: "utf8",
-    }).stdout?.trim()
-  : undefined;
+let savedTerminal: string | undefined;
+
+/** Notes the terminal's settings before a live run touches it (dry runs and checks never do). */
+function saveTerminal(): void {
+  if (!stdinIsTTY || savedTerminal !== undefined) return;
+  savedTerminal = spawnSync("stty", ["-g"], {
+    stdio: ["inherit", "pipe", "ignore"],
+    encoding: "utf8",
+  }).stdout?.trim();
+}
 
 /** Gives the terminal back as it was: settings, and a visible cursor. */
 function restoreTerminal(): void {
-  if (!stdinIsTTY) return;
+  if (savedTerminal === undefined) return;
   try {
     process.stdin.setRawMode(false);
   } catch {
@@ -181,12 +194,17 @@ try {
     home: process.env.HOME ?? homedir(),
     version: pkg.version,
     selfCommand: launcher,
+    selfPath: () => launcherPlaces()[0] as string,
     readFile,
     stdinIsTTY,
     columns: process.stdout.columns || 80,
     colorLevel: level,
-    keys: () => new TerminalKeys(process.stdin),
+    keys: () => {
+      saveTerminal();
+      return new TerminalKeys(process.stdin);
+    },
     startShell: (start) => {
+      saveTerminal();
       const session = new BashSession(start);
       sessions.add(session);
       return session;

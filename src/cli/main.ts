@@ -24,6 +24,8 @@ export interface CliIo {
   readonly version: string;
   /** An absolute command that runs this same tool (what `$SHELL` holds in a demo). */
   selfCommand(): string;
+  /** Where `selfCommand()` puts it, without making it: for the dry run and the check. */
+  selfPath(): string;
   readFile(absolutePath: string): FileData;
   /** Is standard input a terminal (a presenter can press keys)? */
   readonly stdinIsTTY: boolean;
@@ -213,7 +215,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const { planDemo } = await import("../plan/plan.js");
   const { formatDiagnostic, formatPlanJson, formatPlanText } = await import("../plan/format.js");
   const result = await planDemo(
-    { file, args, env: io.env, load, shellCommand: io.selfCommand() },
+    { file, args, env: io.env, load, shellCommand: io.selfPath() },
     host,
   );
   for (const warning of result.warnings) io.stderr.write(`${formatDiagnostic(warning)}\n`);
@@ -416,7 +418,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     crds: opts.crds ?? [],
     format: (opts.format ?? "text") as "text" | "json",
     githubActions: io.env.GITHUB_ACTIONS === "true",
-    shellCommand: io.selfCommand(),
+    shellCommand: io.selfPath(),
   };
   if (which === "check") {
     const { runCheck } = await import("../check/check.js");

@@ -29,7 +29,6 @@ interface Theme {
   readonly tableHeader: (text: string) => string;
   readonly comment: (text: string) => string;
   readonly prompt: (text: string) => string;
-  readonly command: (text: string) => string;
   readonly notice: (text: string) => string;
 }
 
@@ -47,7 +46,6 @@ function makeTheme(c: ChalkInstance): Theme {
     tableHeader: c.bold,
     comment: c.red,
     prompt: c.green,
-    command: c.bold,
     notice: c.magenta,
   };
 }
@@ -588,22 +586,6 @@ export function renderShellComment(text: string, options: RenderOptions): string
 /** The "$ " shown before a command, coloured. */
 export function renderPrompt(options: RenderOptions): string {
   return themeFor(options.level).prompt("$ ");
-}
-
-/**
- * A command as shown before it runs: the prompt, then the command in bold.
- * A multi-line command keeps its lines (each styled on its own); only the
- * first has the prompt.
- */
-export function renderCommand(command: string, options: RenderOptions): string {
-  const theme = themeFor(options.level);
-  const lines = splitLines(command.replace(/\n+$/, ""));
-  return lines
-    .map((line, i) => {
-      const shown = line === "" ? "" : theme.command(line);
-      return i === 0 ? renderPrompt(options) + shown : shown;
-    })
-    .join("\n");
 }
 
 /** A notice from the presenter's tool, such as "...skipping", in magenta. */

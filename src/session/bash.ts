@@ -84,10 +84,6 @@ export class BashSession implements Shell {
     });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   run(command: string, options: RunOptions = {}): Promise<ShellRun> {
     if (this.exit) return Promise.resolve(this.endedRun(this.now()));
     return new Promise((resolve) => {

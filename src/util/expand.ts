@@ -108,9 +108,3 @@ export function staticWords(text: string, env: KnownEnv): string[] | undefined {
   if (inWord) words.push(word);
   return words;
 }
-
-/** Expands one path-like word, such as `${DEMO_MESH}/install.md`, or undefined. */
-export function staticWord(text: string, env: KnownEnv): string | undefined {
-  const words = staticWords(text, env);
-  return words?.length === 1 ? words[0] : undefined;
-}

@@ -3,7 +3,6 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import {
   type RenderOptions,
-  renderCommand,
   renderMarkdown,
   renderNotice,
   renderPrint,
@@ -397,18 +396,10 @@ describe("renderShellComment", () => {
   });
 });
 
-describe("prompt, command, notice and print", () => {
+describe("prompt, notice and print", () => {
   it('renders the "$ " prompt coloured', () => {
     expect(renderPrompt(colour)).toBe(c.green("$ "));
     expect(renderPrompt(plain)).toBe("$ ");
-  });
-
-  it("shows a command after the prompt in bold, keeping its lines", () => {
-    expect(renderCommand("echo hi", colour)).toBe(`${c.green("$ ")}${c.bold("echo hi")}`);
-    expect(renderCommand("kubectl apply \\\n  -f x.yaml", plain)).toBe(
-      "$ kubectl apply \\\n  -f x.yaml",
-    );
-    expect(renderCommand("a \\\n  b", colour).split("\n")[1]).toBe(c.bold("  b"));
   });
 
   it("shows notices in magenta", () => {

@@ -25,13 +25,7 @@ export class FakeShell implements Shell {
 
   async run(command: string, options: RunOptions = {}): Promise<ShellRun> {
     if (this.ended !== undefined) {
-      return {
-        status: this.ended,
-        errexit: false,
-        timedOut: false,
-        durationMs: 0,
-        ended: { code: this.ended, signal: null },
-      };
+      return this.sessionEnded(this.ended);
     }
     this.commands.push(command);
     this.options.push(options);
@@ -43,16 +37,21 @@ export class FakeShell implements Shell {
     const exit = /^exit (\d+)$/.exec(command);
     if (exit) {
       this.ended = Number(exit[1]);
-      return {
-        status: this.ended,
-        errexit: false,
-        timedOut: false,
-        durationMs: 0,
-        ended: { code: this.ended, signal: null },
-      };
+      return this.sessionEnded(this.ended);
     }
     const { status = 0, timedOut = false } = this.outcome(command);
     return { status, errexit: this.errexit, timedOut, durationMs: 0 };
+  }
+
+  /** What the real session answers once `exit N` has ended it. */
+  private sessionEnded(code: number): ShellRun {
+    return {
+      status: code,
+      errexit: false,
+      timedOut: false,
+      durationMs: 0,
+      ended: { code, signal: null },
+    };
   }
 
   async values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>> {
