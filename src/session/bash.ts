@@ -17,10 +17,25 @@ export interface BashOptions {
   /** The bash to run; `bash` from PATH by default. */
   readonly bash?: string;
   readonly now?: () => number;
+  /**
+   * Pass the session's output through these instead of sharing the runner's, keeping
+   * each command's output for reports. Only where standard output is not a terminal:
+   * a pipe or a file gets the same bytes, but a terminal would stop being one.
+   */
+  readonly tee?: { readonly stdout: ByteOutput; readonly stderr: ByteOutput };
 }
+
+/** Where passed-through output goes, byte for byte. */
+export interface ByteOutput {
+  write(data: Uint8Array): unknown;
+}
+
+/** How much of a command's output is kept for reports. */
+const KEPT_OUTPUT = 64 * 1024;
 
 type Pending =
   | { kind: "run"; resolve: (run: ShellRun) => void; started: number; timedOut: boolean }
+  | { kind: "state"; resolve: (script: string | undefined) => void }
   | {
       kind: "values";
       names: readonly string[];
@@ -44,6 +59,7 @@ export class BashSession implements Shell {
   private values_: string[] = [];
   private exit: { code: number | null; signal: string | null } | undefined;
   private readonly now: () => number;
+  private captured: string | undefined;
 
   constructor(options: BashOptions) {
     this.now = options.now ?? Date.now;
@@ -70,8 +86,28 @@ export class BashSession implements Shell {
         options.argv0,
         ...options.args,
       ],
-      { cwd: options.cwd, env: options.env, stdio: "inherit" },
+      {
+        cwd: options.cwd,
+        env: options.env,
+        stdio: options.tee ? ["inherit", "pipe", "pipe"] : "inherit",
+      },
     );
+    const tee = options.tee;
+    if (tee) {
+      this.captured = "";
+      const keep = (chunk: Buffer): void => {
+        const text = (this.captured ?? "") + chunk.toString("utf8");
+        this.captured = text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
+      };
+      this.child.stdout?.on("data", (chunk: Buffer) => {
+        tee.stdout.write(chunk);
+        keep(chunk);
+      });
+      this.child.stderr?.on("data", (chunk: Buffer) => {
+        tee.stderr.write(chunk);
+        keep(chunk);
+      });
+    }
     this.control.on("error", () => {
       // A write after bash died: the exit handler reports it.
     });
@@ -87,6 +123,7 @@ export class BashSession implements Shell {
   run(command: string, options: RunOptions = {}): Promise<ShellRun> {
     if (this.exit) return Promise.resolve(this.endedRun(this.now()));
     return new Promise((resolve) => {
+      if (this.captured !== undefined) this.captured = "";
       const entry: Pending = { kind: "run", resolve, started: this.now(), timedOut: false };
       this.pending.push(entry);
       this.control.write(`${options.dropKeys ? "r" : "R"}${command}\0`);
@@ -107,6 +144,14 @@ export class BashSession implements Shell {
     return new Promise((resolve) => {
       this.pending.push({ kind: "values", names: valid, resolve });
       this.control.write(`Q${valid.join(" ")}\0`);
+    });
+  }
+
+  state(): Promise<string | undefined> {
+    if (this.exit) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.pending.push({ kind: "state", resolve });
+      this.control.write("P\0");
     });
   }
 
@@ -183,12 +228,22 @@ export class BashSession implements Shell {
     if (record.startsWith("S") && head.kind === "run") {
       this.pending.shift();
       const [status = "1", errexit = "0"] = record.slice(1).split(" ");
-      head.resolve({
-        status: Number(status),
-        errexit: errexit === "1",
-        timedOut: head.timedOut,
-        durationMs: this.now() - head.started,
-      });
+      const durationMs = this.now() - head.started;
+      const answer = (): void =>
+        head.resolve({
+          status: Number(status),
+          errexit: errexit === "1",
+          timedOut: head.timedOut,
+          durationMs,
+          ...(this.captured === undefined ? {} : { output: this.captured }),
+        });
+      // Output written before the answer is already in its pipe: one turn of the event loop
+      // reads it, so the kept output is whole.
+      if (this.captured === undefined) answer();
+      else setImmediate(answer);
+    } else if (record.startsWith("p") && head.kind === "state") {
+      this.pending.shift();
+      head.resolve(record.slice(1));
     } else if (record.startsWith("v") && head.kind === "values") {
       this.values_.push(record);
     } else if (record === "E" && head.kind === "values") {
@@ -220,6 +275,7 @@ export class BashSession implements Shell {
     this.exit = exit;
     for (const entry of this.pending.splice(0)) {
       if (entry.kind === "run") entry.resolve(this.endedRun(entry.started, entry.timedOut));
+      else if (entry.kind === "state") entry.resolve(undefined);
       else entry.resolve(new Map());
     }
   }

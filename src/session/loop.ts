@@ -8,10 +8,11 @@
  *
  * Requests (NUL-terminated):  R<command>  run it;  r<command>  run it, then drop
  *                             keys typed meanwhile;  Q<names>  report variables
- *                             (space-separated names, digits for $1...).
+ *                             (space-separated names, digits for $1...);  P  report
+ *                             the session's state as a script that recreates it.
  * Answers (NUL-terminated):   S<status> <errexit>  after a command (errexit: 1 if
  *                             `set -e` is on);  v1<value> or v0 per queried name
- *                             (0 = unset), then E.
+ *                             (0 = unset), then E;  p<script>  for P.
  *
  * Every assignment is exported (`set -a`), as in demosh. `set -e` is recorded and
  * turned off again after each command, so a failure never ends the session: the
@@ -63,6 +64,35 @@ while IFS= read -r -d '' __dsh_msg < REQUESTS; __dsh_rs=$?; (( __dsh_rs == 0 ));
       fi
     done > ANSWERS
     printf 'E\0' > ANSWERS
+    ;;
+  P)
+    {
+      builtin printf 'p'
+      while IFS= builtin read -r __dsh_n; do
+        case $__dsh_n in
+        __dsh_* | BASH* | DEMOSHTS_* | EUID | PPID | UID | SHELLOPTS | RANDOM | SRANDOM | \
+          SECONDS | LINENO | FUNCNAME | GROUPS | HISTCMD | EPOCHREALTIME | EPOCHSECONDS | \
+          DIRSTACK | PIPESTATUS | COMP_WORDBREAKS | OPTIND | OPTARG | _ | PWD | OLDPWD | SHLVL) ;;
+        *) builtin declare -p "$__dsh_n" 2>/dev/null ;;
+        esac
+      done < <(builtin compgen -v)
+      while IFS=' ' builtin read -r _ __dsh_a __dsh_n; do
+        if [[ $__dsh_n != __dsh_* ]]; then
+          builtin declare -f "$__dsh_n"
+          if [[ $__dsh_a == *x* ]]; then builtin printf 'export -f %s\n' "$__dsh_n"; fi
+        fi
+      done < <(builtin declare -F)
+      builtin alias -p
+      while IFS= builtin read -r __dsh_n; do
+        case $__dsh_n in *errexit | *allexport) ;; *) builtin printf '%s\n' "$__dsh_n" ;; esac
+      done < <(builtin set +o)
+      while IFS= builtin read -r __dsh_n; do
+        case $__dsh_n in *login_shell | *restricted_shell) ;; *) builtin printf '%s\n' "$__dsh_n" ;; esac
+      done < <(builtin shopt -p)
+      if [[ $__dsh_e == 1 ]]; then builtin printf 'set -e\n'; fi
+      builtin printf 'builtin cd -- %q\n' "$PWD"
+      builtin printf '\0'
+    } > ANSWERS
     ;;
   esac
 done

@@ -7,6 +7,8 @@ export interface ShellRun {
   /** Was the command killed because it ran past its time limit? */
   readonly timedOut: boolean;
   readonly durationMs: number;
+  /** The command's output (its end), when the session keeps it (not on a terminal). */
+  readonly output?: string;
   /** Set when the session itself ended during the command: `exit N`, or bash was killed. */
   readonly ended?: { readonly code: number | null; readonly signal: string | null };
 }
@@ -23,6 +25,12 @@ export interface Shell {
   run(command: string, options?: RunOptions): Promise<ShellRun>;
   /** The current values of variables (`undefined` when unset); digits name $1, $2, ... */
   values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>>;
+  /**
+   * A script that recreates the session's state in a new session: variables the demo
+   * set (not the session's own or bash's read-only ones), functions, aliases, options
+   * and the working directory. Undefined once the session has ended.
+   */
+  state(): Promise<string | undefined>;
   /** Interrupts the running command (SIGINT to its processes); the session goes on. */
   interrupt(): void;
   /** Ends the session (and anything still running in it). */

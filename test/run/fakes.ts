@@ -54,6 +54,10 @@ export class FakeShell implements Shell {
     };
   }
 
+  async state(): Promise<string | undefined> {
+    return [...this.vars].map(([k, v]) => `declare -x ${k}="${v}"`).join("\n");
+  }
+
   async values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>> {
     return new Map(names.map((n) => [n, this.vars.get(n)]));
   }
