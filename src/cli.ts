@@ -2,13 +2,16 @@
 import { execFile, spawnSync } from "node:child_process";
 import {
   accessSync,
+  appendFileSync,
   chmodSync,
   constants,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -118,8 +121,15 @@ function saveTerminal(): void {
   }).stdout?.trim();
 }
 
-/** Gives the terminal back as it was: settings, and a visible cursor. */
+/** The row the status line holds, if one is up: an abrupt exit must give the row back. */
+let statusRow: number | undefined;
+
+/** Gives the terminal back as it was: settings, scroll region, and a visible cursor. */
 function restoreTerminal(): void {
+  if (statusRow !== undefined && process.stdout.isTTY) {
+    process.stdout.write(`\u001b7\u001b[${statusRow};1H\u001b[2K\u001b[r\u001b8`);
+    statusRow = undefined;
+  }
   if (savedTerminal === undefined) return;
   try {
     process.stdin.setRawMode(false);
@@ -205,7 +215,11 @@ try {
     },
     startShell: (start) => {
       saveTerminal();
-      const session = new BashSession(start);
+      // Passing output through changes nothing for a command only where it was no terminal.
+      const tee = start.keepOutput && !process.stdout.isTTY && !process.stderr.isTTY;
+      const session = new BashSession(
+        tee ? { ...start, tee: { stdout: process.stdout, stderr: process.stderr } } : start,
+      );
       sessions.add(session);
       return session;
     },
@@ -257,6 +271,46 @@ try {
       const { guardContext } = await import("./kube/guard.js");
       const verdict = await guardContext(expected, kubeconfigSource());
       return verdict.ok ? { ok: true } : verdict;
+    },
+    files: {
+      read: (file) => {
+        try {
+          return readFileSync(file, "utf8");
+        } catch {
+          return undefined;
+        }
+      },
+      write: (file, text, mode = 0o644) => {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        const temporary = `${file}.${process.pid}.tmp`;
+        writeFileSync(temporary, text, { mode });
+        chmodSync(temporary, mode);
+        renameSync(temporary, file);
+      },
+      append: (file, text) => appendFileSync(file, text),
+      remove: (file) => rmSync(file, { force: true, recursive: true }),
+      list: (dir) => {
+        try {
+          return readdirSync(dir);
+        } catch {
+          return [];
+        }
+      },
+      tempDir: () => mkdtempSync(path.join(tmpdir(), "demoshts-run-")),
+    },
+    screen: () =>
+      process.stdout.isTTY
+        ? {
+            rows: () => process.stdout.rows || 24,
+            columns: () => process.stdout.columns || 80,
+            claim: (row) => {
+              statusRow = row;
+            },
+          }
+        : undefined,
+    onResize: (listener) => {
+      process.stdout.on("resize", listener);
+      return () => process.stdout.off("resize", listener);
     },
     onInterrupt: (listener) => {
       interruptListeners.add(listener);

@@ -3,8 +3,10 @@ import { Command, CommanderError } from "commander";
 import type { KubeconfigSource } from "../kube/kubeconfig.js";
 import type { Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
+import type { Screen } from "../present/status.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
+import type { RunFiles } from "../run/cockpit.js";
 import type { GuardVerdict, ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
@@ -51,6 +53,12 @@ export interface CliIo {
   runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
   /** Where the kubeconfig is read from, as kubectl would. */
   readonly kubeconfig: KubeconfigSource;
+  /** State, timings and reports: files written whole or not at all. */
+  readonly files: RunFiles;
+  /** The terminal standard output shows, or undefined when it is not one. */
+  screen(): Screen | undefined;
+  /** Calls `listener` when the terminal is resized; returns how to stop. */
+  onResize(listener: () => void): () => void;
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -80,6 +88,11 @@ interface Options {
   typeout: boolean;
   blurb: boolean;
   kubeContext?: string;
+  status?: boolean;
+  timings?: string;
+  resume?: boolean;
+  from?: string;
+  report?: string[];
 }
 
 const HELP_AFTER = `
@@ -181,6 +194,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "--kube-context <name>",
       "refuse to start unless the current Kubernetes context is NAME and its API server answers",
     )
+    .option("--status", "presenter: a status line at the bottom (S shows or hides it)")
+    .option(
+      "--timings <file>",
+      "write each section's and step's durations to FILE.json; compare the talk against it",
+    )
+    .option("--resume", "go on after a crash where the last presenter run of FILE stopped")
+    .option("--from <location>", "start at FILE:LINE or at a heading (hidden setup still runs)")
+    .option(
+      "--report <kind=file>",
+      "write a report of every command run: junit=FILE or json=FILE (repeatable)",
+      collect,
+    )
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -202,6 +227,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const options = program.opts<Options>();
   const [file, args = []] = program.processedArgs as [string, string[] | undefined];
 
+  const reports: { junit?: string; json?: string } = {};
+  for (const report of options.report ?? []) {
+    const { parseReport } = await import("../run/report.js");
+    const problem = parseReport(report, reports);
+    if (problem) {
+      io.stderr.write(`demoshts: ${problem}\n`);
+      return EXIT.usage;
+    }
+  }
+  if (options.dryRun && (options.resume || options.from || options.report || options.status)) {
+    io.stderr.write(
+      "demoshts: --dry-run shows the whole plan; --resume, --from, --report and --status are for live runs\n",
+    );
+    return EXIT.usage;
+  }
   if (options.json && !options.dryRun) {
     io.stderr.write("demoshts: --json goes with --dry-run\n");
     return EXIT.usage;
@@ -209,7 +249,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
   const load = { builtins: options.builtins, init: options.init, home: io.home };
   if (options.debug) debugSteps(file, load, host, io);
-  if (!options.dryRun) return live(file, args, options, load, host, io);
+  if (!options.dryRun) return live(file, args, options, load, host, io, reports);
 
   // Each mode loads only its own modules: start-up time matters on stage and in CI.
   const { planDemo } = await import("../plan/plan.js");
@@ -223,6 +263,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`${formatDiagnostic(result.error)}\n`);
     io.stderr.write(`demoshts: ${path.basename(file)} was not run: nothing was executed.\n`);
     return EXIT.usage;
+  }
+  if (options.timings !== undefined && !options.json) {
+    const { rehearsedPlan } = await import("../run/timings.js");
+    const text = io.readFile(path.resolve(io.cwd, options.timings));
+    const shown = rehearsedPlan(
+      result.records,
+      text.ok ? Buffer.from(text.data).toString("utf8") : undefined,
+    );
+    if (typeof shown === "string") {
+      io.stderr.write(`demoshts: --timings ${options.timings}: ${shown}\n`);
+      return EXIT.usage;
+    }
+    io.stdout.write(formatPlanText(result.records, shown.note));
+    io.stdout.write(`${shown.total(options.timings)}\n`);
+    return EXIT.ok;
   }
   io.stdout.write(options.json ? formatPlanJson(result.records) : formatPlanText(result.records));
   return EXIT.ok;
@@ -259,6 +314,7 @@ async function live(
   load: LoadOptions,
   host: ReadHost,
   io: CliIo,
+  reports: { junit?: string; json?: string },
 ): Promise<number> {
   const parent = inherited(io.env);
   const nested = io.env[INHERIT_VAR] !== undefined;
@@ -292,6 +348,7 @@ async function live(
     width: io.columns,
     quietFailure: TRUTHY.test(io.env.DEMOSH_QUIET_FAILURE ?? ""),
     interactive: io.stdinIsTTY,
+    githubActions: io.env.GITHUB_ACTIONS === "true",
   };
   const handDown: Inherited = {
     ci: settings.ci,
@@ -302,6 +359,18 @@ async function live(
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  const screen = ci ? undefined : io.screen();
+  // The cockpit's modules load only when something needs them: CI's start-up stays quick.
+  const wanted =
+    options.status ||
+    options.timings !== undefined ||
+    options.resume ||
+    options.from !== undefined ||
+    reports.junit !== undefined ||
+    reports.json !== undefined ||
+    (ci && io.env.GITHUB_STEP_SUMMARY) ||
+    (nested && io.env.DEMOSHTS_CHANNEL) ||
+    screen !== undefined;
   const { runDemo } = await import("../run/run.js");
   return runDemo(
     {
@@ -313,6 +382,19 @@ async function live(
       blurb,
       summary: !nested,
       kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
+      ...(wanted
+        ? {
+            cockpit: {
+              nested,
+              status: Boolean(options.status),
+              timings: options.timings,
+              reports,
+              resume: Boolean(options.resume),
+              from: options.from,
+              stepSummary: (ci && !nested && io.env.GITHUB_STEP_SUMMARY) || undefined,
+            },
+          }
+        : {}),
     },
     {
       host,
@@ -325,6 +407,12 @@ async function live(
       onInterrupt: (listener) => io.onInterrupt(listener),
       guardContext: (expected) => io.guardContext(expected),
       now: () => io.now(),
+      cockpit: {
+        home: io.home ?? io.cwd,
+        files: io.files,
+        screen,
+        onResize: (listener) => io.onResize(listener),
+      },
     },
   );
 }

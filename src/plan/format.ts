@@ -67,13 +67,16 @@ function describe(r: PlanRecord): string[] {
 }
 
 /** The dry run's plan for people: one block per step, located, indented by nesting. */
-export function formatPlanText(records: readonly PlanRecord[]): string {
+export function formatPlanText(
+  records: readonly PlanRecord[],
+  note?: (r: PlanRecord) => string[],
+): string {
   const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
   const out: string[] = [];
   for (const r of records) {
     const where = `${r.file}:${r.line}`.padEnd(width);
     const indent = "  ".repeat(r.depth);
-    describe(r).forEach((line, i) => {
+    [...describe(r), ...(note?.(r) ?? [])].forEach((line, i) => {
       out.push(`${i === 0 ? where : " ".repeat(width)}  ${indent}${line}`.trimEnd());
     });
   }

@@ -21,6 +21,9 @@ export function parseTyping(text: string): Typing | undefined {
 
 /** Types commands out and waits for the presenter's keys. */
 export class Presenter {
+  /** Keys with no presenter meaning go here first (the status line's key); true: handled. */
+  onKey: ((key: string) => boolean) | undefined;
+
   constructor(
     private readonly out: Output,
     private readonly keys: Keys,
@@ -42,6 +45,7 @@ export class Presenter {
       this.out.write(chars[i] as string);
       const delay = this.typing.minMs + this.random() * (this.typing.maxMs - this.typing.minMs);
       const key = await this.keys.next(delay);
+      if (key !== undefined && this.onKey?.(key)) continue;
       const pressed = key === undefined ? undefined : meaningOf(key);
       if (pressed !== undefined) {
         meaning = pressed;
@@ -58,6 +62,7 @@ export class Presenter {
     this.keys.take();
     for (;;) {
       const key = await this.keys.next();
+      if (key !== undefined && this.onKey?.(key)) continue;
       const meaning = key === undefined ? undefined : meaningOf(key);
       if (meaning === "finish") return "run";
       if (meaning !== undefined) return meaning;

@@ -59,7 +59,7 @@ export function clock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
-/** The last `bytes` of a command's output, starting at a line when one starts near the cut. */
+/** The last `lines` lines of a command's output. */
 export function tail(text: string, lines = 20): string {
   const all = text.replace(/\n$/, "").split("\n");
   return all.slice(-lines).join("\n");

@@ -1,3 +1,4 @@
+import { githubAnnotation } from "../check/report.js";
 import type { Output } from "../cli/io.js";
 import type { Presenter } from "../present/presenter.js";
 import type {
@@ -31,6 +32,17 @@ export interface LiveSettings {
   readonly quietFailure: boolean;
   /** Are the commands' stdin a terminal (so keys typed during a command can be dropped)? */
   readonly interactive: boolean;
+  /** In CI mode under GitHub Actions: print each failure as an annotation too. */
+  readonly githubActions?: boolean;
+}
+
+/** What else follows the run's steps: reports, timings, the status line, the resume state. */
+export interface RunHooks {
+  reached(step: Step): void;
+  presented(p: Presentation): void;
+  started(p: Presentation): void;
+  /** `failure` is the message the terminal showed, when the command failed. */
+  finished(p: Presentation, result: ShellRun, failure: string | undefined): void | Promise<void>;
 }
 
 /** A step that failed, as reported at the end of a run. */
@@ -88,7 +100,12 @@ export class LiveDriver implements Driver {
     private readonly err: Output,
     private readonly presenter: Presenter | undefined,
     private readonly settings: LiveSettings,
+    private readonly hooks?: RunHooks,
   ) {}
+
+  reached(step: Step): void {
+    this.hooks?.reached(step);
+  }
 
   get commandCount(): number {
     return this.commandsRun;
@@ -144,6 +161,7 @@ export class LiveDriver implements Driver {
   }
 
   async present(p: Presentation): Promise<KeyAction> {
+    this.hooks?.presented(p);
     if (this.settings.ci || !this.presenter || p.display === "hidden") return "run";
     const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
     const typed = p.display === "typed" && this.settings.typeout;
@@ -156,15 +174,22 @@ export class LiveDriver implements Driver {
     if (this.settings.ci)
       this.show(`${this.where(p.step)} ${await this.prompt()}${logged(p.text)}`);
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
+    this.hooks?.started(p);
+    const failures = this.failures.length;
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       dropKeys: !this.settings.ci && this.settings.interactive,
     });
     this.commandsRun++;
     this.blankShown = false;
-    if (result.ended) return this.sessionEnded(p, result);
+    if (result.ended) {
+      const ended = this.sessionEnded(p, result);
+      await this.hooks?.finished(p, result, this.failures[failures]?.message ?? this.died);
+      return ended;
+    }
     const failed = result.timedOut || (p.expectFailure ? result.status === 0 : result.status !== 0);
     if (failed) this.failed(p, result, timeoutMs);
+    await this.hooks?.finished(p, result, this.failures[failures]?.message);
     if (this.interrupted) return { status: 130, stop: true, exited: false };
     const errexitStop =
       result.errexit && (result.status !== 0 || result.timedOut) && !p.expectFailure;
@@ -202,6 +227,12 @@ export class LiveDriver implements Driver {
     this.failures.push({ step: p.step, command: p.text, status: result.status, message });
     if (this.settings.ci || result.timedOut) {
       this.err.write(`demoshts: ${this.where(p.step)}: ${message}\n`);
+    }
+    if (this.settings.ci && this.settings.githubActions) {
+      const { file, line } = p.step.loc;
+      this.out.write(
+        `${githubAnnotation({ severity: "error", file, line, message, rule: "run" })}\n`,
+      );
     }
   }
 

@@ -8,6 +8,7 @@ import type { ReadHost } from "../reader/read.js";
 import type { HookStep } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
+import type { Cockpit, CockpitDeps, CockpitRequest } from "./cockpit.js";
 import { LiveDriver, type LiveSettings } from "./live.js";
 
 /** What a live run needs to know, beyond the script. */
@@ -23,6 +24,8 @@ export interface RunRequest {
   readonly summary: boolean;
   /** The Kubernetes context the run must use (--kube-context or DEMOSH_KUBE_CONTEXT); a script's @kube-context applies otherwise. */
   readonly kubeContext: string | undefined;
+  /** The status line, timings, resuming, reports: what the cockpit was asked for. */
+  readonly cockpit?: Omit<CockpitRequest, "file" | "args" | "load" | "ci">;
 }
 
 /** What the cluster guard found: the context may be used, or why not. */
@@ -33,6 +36,8 @@ export interface ShellStart {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Keep each command's output for a report, where that changes nothing the command sees. */
+  readonly keepOutput?: boolean;
 }
 
 /** The outside world, for a live run. */
@@ -51,7 +56,12 @@ export interface RunDeps {
   readonly now: () => number;
   /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
   guardContext(expected: string): Promise<GuardVerdict>;
+  /** What the cockpit needs beyond the above (absent: no cockpit, as in unit tests). */
+  readonly cockpit?: Pick<CockpitDeps, "home" | "files" | "screen" | "onResize">;
 }
+
+/** The key that shows or hides the status line during a talk. */
+export const STATUS_KEY = "s";
 
 export const BLURB =
   "demoshts: RETURN runs the next step, SPACE finishes typing, - goes back, + skips it, " +
@@ -90,18 +100,63 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
       return 2;
     }
   }
+  let cockpit: Cockpit | undefined;
+  if (request.cockpit && deps.cockpit) {
+    const { Cockpit } = await import("./cockpit.js");
+    const opened = await Cockpit.open(
+      {
+        ...request.cockpit,
+        file: request.file,
+        args: request.args,
+        load: request.load,
+        ci: request.settings.ci,
+      },
+      {
+        ...deps.cockpit,
+        host: deps.host,
+        stdout: deps.stdout,
+        stderr: deps.stderr,
+        env: deps.env,
+        now: deps.now,
+      },
+      script,
+    );
+    if (typeof opened === "string") {
+      deps.stderr.write(`demoshts: ${opened}\n`);
+      deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
+      return 2;
+    }
+    cockpit = opened;
+  }
   const started = deps.now();
+  const env = { ...deps.env, ...cockpit?.env };
   const shell = deps.startShell({
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,
     // Nested demos check the same context again when they start.
-    env: expected === undefined ? deps.env : { ...deps.env, DEMOSH_KUBE_CONTEXT: expected },
+    env: expected === undefined ? env : { ...env, DEMOSH_KUBE_CONTEXT: expected },
     cwd: deps.host.cwd,
+    ...(cockpit?.keepOutput ? { keepOutput: true } : {}),
   });
   const presenter = deps.keys
     ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
     : undefined;
-  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings);
+  if (presenter && cockpit) {
+    const toggle = cockpit;
+    presenter.onKey = (key) => {
+      if (key !== STATUS_KEY) return false;
+      toggle.toggleStatus();
+      return true;
+    };
+  }
+  const driver = new LiveDriver(
+    shell,
+    deps.stdout,
+    deps.stderr,
+    presenter,
+    request.settings,
+    cockpit?.hooks,
+  );
   const onInterrupt = (): void => {
     driver.interrupted = true;
     shell.interrupt();
@@ -110,18 +165,21 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   const unsubscribe = request.settings.ci ? deps.onInterrupt(onInterrupt) : () => {};
   try {
     if (script.hooks.length > 0) await shell.run(hookDefinitions(script.hooks));
+    await cockpit?.begin(shell);
     if (presenter && request.blurb) {
       const style = { width: request.settings.width, level: request.settings.colorLevel };
       const { renderNotice } = await import("../present/render.js");
       deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
       if ((await presenter.waitKey()) === "quit") return 0;
     }
-    const outcome = await new Walker(script, driver).walk();
+    const walker = new Walker(script, driver, cockpit?.start);
+    if (cockpit) cockpit.walker = walker;
+    const outcome = await walker.walk();
     if (driver.interrupted) {
       deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
-      return 130;
+      return (await cockpit?.finish(outcome, 130)) ?? 130;
     }
-    const code =
+    let code =
       outcome.kind === "exited"
         ? outcome.status
         : outcome.kind === "failed" || (request.settings.ci && driver.failures.length > 0)
@@ -146,8 +204,10 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
         deps.stderr.write(`  ${f.step.loc.file}:${f.step.loc.line}: ${f.message}\n`);
       }
     }
+    if (cockpit) code = await cockpit.finish(outcome, code);
     return code;
   } finally {
+    cockpit?.close();
     unsubscribe();
     presenter?.release();
     await shell.close();

@@ -77,6 +77,8 @@ export interface Driver {
   /** Is the hook named by this `@ifhook` live? */
   ifhook(step: IfHookStep, suffixes: readonly string[]): boolean | Promise<boolean>;
   notice(kind: Notice, step: Step): void | Promise<void>;
+  /** Told about every step the walk reaches (not those before where it started). */
+  reached?(step: Step): void;
 }
 
 interface Overrides {
@@ -102,6 +104,23 @@ class Stop {
   constructor(readonly outcome: WalkOutcome) {}
 }
 
+/**
+ * Where a walk starts when it does not start at the top (`--from`, `--resume`): a path of
+ * indices through the script's steps and its `@ifhook` bodies.
+ */
+export interface WalkStart {
+  readonly path: readonly number[];
+  /** When the first step is commentary: show it from this line of the file on. */
+  readonly line?: number;
+  /** Run the hidden setup before the script's first `@SHOW` (`--from`; not `--resume`). */
+  readonly setup: boolean;
+}
+
+interface Frame {
+  readonly steps: readonly Step[];
+  index: number;
+}
+
 function newScope(): Scope {
   return { showing: false, skipping: false, overrides: {}, hidden: new Set() };
 }
@@ -112,15 +131,36 @@ function newScope(): Scope {
  */
 export class Walker {
   private readonly scopes = new Map<readonly Step[], Scope>();
+  private readonly frames: Frame[] = [];
+  private shownAtStart = false;
+  private sliceAt: number | undefined;
 
   constructor(
     private readonly script: Script,
     private readonly driver: Driver,
+    private readonly start?: WalkStart,
   ) {}
+
+  /**
+   * Where the walk is: the path of indices to the step being handled, through the
+   * script and `@ifhook` bodies. Inside a macro it is the command that called it.
+   */
+  position(): number[] {
+    const path: number[] = [];
+    let expected: readonly Step[] = this.script.steps;
+    for (const frame of this.frames) {
+      if (frame.steps !== expected) break;
+      path.push(frame.index);
+      const step = frame.steps[frame.index];
+      if (step?.kind !== "ifhook") break;
+      expected = step.body;
+    }
+    return path;
+  }
 
   async walk(): Promise<WalkOutcome> {
     try {
-      await this.runList(this.script.steps);
+      await this.runList(this.script.steps, this.start?.path);
       return { kind: "done" };
     } catch (error) {
       if (error instanceof Stop) return error.outcome;
@@ -137,20 +177,62 @@ export class Walker {
     return scope;
   }
 
-  private async runList(steps: readonly Step[]): Promise<void> {
+  private async runList(steps: readonly Step[], from?: readonly number[]): Promise<void> {
     const scope = this.scopeFor(steps);
+    const frame: Frame = { steps, index: 0 };
+    this.frames.push(frame);
+    const target = from?.[0];
     let index = 0;
-    while (index < steps.length) {
-      const step = steps[index] as Step;
-      const here = index;
-      index++;
-      if (!scope.showing) scope.hidden.add(here);
-      if (scope.skipping) {
-        if (step.kind === "mode" && step.mode === "SHOW") scope.skipping = false;
-        else continue;
+    try {
+      while (index < steps.length) {
+        const step = steps[index] as Step;
+        const here = index;
+        index++;
+        frame.index = here;
+        if (!scope.showing) scope.hidden.add(here);
+        if (scope.skipping) {
+          if (step.kind === "mode" && step.mode === "SHOW") scope.skipping = false;
+          else continue;
+        }
+        if (target !== undefined && here < target) {
+          await this.fastForward(steps, scope, step, here);
+          continue;
+        }
+        if (here === target && from !== undefined) {
+          if (from.length > 1 && step.kind === "ifhook") {
+            await this.runList(step.body, from.slice(1));
+            continue;
+          }
+          if (step.kind === "commentary") this.sliceAt = this.start?.line;
+        }
+        this.driver.reached?.(step);
+        const jump = await this.step(steps, scope, step, here);
+        if (jump !== undefined) index = jump;
       }
-      const jump = await this.step(steps, scope, step, here);
-      if (jump !== undefined) index = jump;
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  /**
+   * A step before where the walk starts: modes and modifiers take effect, so the start
+   * is shown as it would have been; nothing is shown or run, except the hidden setup
+   * before the script's first `@SHOW` when the start asks for it.
+   */
+  private async fastForward(
+    steps: readonly Step[],
+    scope: Scope,
+    step: Step,
+    index: number,
+  ): Promise<void> {
+    const setup = this.start?.setup && steps === this.script.steps && !this.shownAtStart;
+    if (step.kind === "mode" && step.mode === "SHOW" && steps === this.script.steps) {
+      this.shownAtStart = true;
+    }
+    if (setup || step.kind === "mode" || step.kind === "modifier") {
+      await this.step(steps, scope, step, index);
+    } else if (["command", "immediate", "print", "wait"].includes(step.kind)) {
+      scope.overrides = {};
     }
   }
 
@@ -166,8 +248,13 @@ export class Walker {
         if (scope.showing) await this.driver.blank(step);
         return undefined;
       case "commentary": {
+        const from = this.sliceAt;
+        this.sliceAt = undefined;
         if (step.hidden || !scope.showing) return undefined;
-        const text = step.text.trimEnd();
+        const lines = step.text.trimEnd().split("\n");
+        const text = (from === undefined ? lines : lines.slice(Math.max(0, from - step.loc.line)))
+          .join("\n")
+          .trimEnd();
         if (text.trim() === "") await this.driver.blank(step);
         else await this.driver.commentary(step, text);
         return undefined;
