@@ -1,0 +1,110 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { cleanupDirs, workspace } from "./harness.js";
+import { killScreens, startScreen } from "./screen.js";
+
+// The presenter's cockpit on a real terminal, read through a terminal emulator: the status
+// line and what it shows, scrolling under it, full-screen programs, resizing, the status key,
+// and resuming a talk after demoshts was killed.
+
+const FAST = ["--no-blurb", "--typing-speed", "0"];
+
+afterEach(() => {
+  killScreens();
+});
+
+afterAll(() => {
+  cleanupDirs();
+});
+
+const last = (rows: string[]): string => rows[rows.length - 1] ?? "";
+
+const DEMO = [
+  "# Setup",
+  "",
+  "```bash",
+  "GREETING=hello",
+  "```",
+  "",
+  "<!-- @SHOW -->",
+  "",
+  "## Counting",
+  "",
+  "```bash",
+  'seq 1 30 | sed "s/^/line-/"',
+  "```",
+  "",
+  "## Greeting",
+  "",
+  "```bash",
+  'echo "said-$GREETING"',
+  "```",
+  "",
+].join("\n");
+
+describe("the status line", () => {
+  it("stays on the bottom row while output scrolls above it, and goes away at the end", async () => {
+    const cwd = workspace({ "demo.md": DEMO });
+    const p = startScreen([...FAST, "--status", "demo.md"], {
+      cwd,
+      after: "seq 101 130",
+      rows: 12,
+    });
+    await p.until((r) => /demo\.md │ step 1\/2 │ Counting │ 0:0\d/.test(last(r)), "step 1/2");
+    p.write("\r");
+    const scrolled = await p.until((r) => r.some((l) => l === "line-30"), "the output");
+    expect(last(scrolled)).toMatch(/demo\.md │ step 1\/2 │ Counting/);
+    expect(scrolled.at(-2), "output scrolls above the line").not.toMatch(/step/);
+    await p.until((r) => /step 2\/2 │ Greeting/.test(last(r)), "step 2/2");
+    p.write("\r");
+    await p.until((r) => r.some((l) => l === "said-hello"), "the greeting");
+    expect(await p.exited()).toBe(0);
+    const after = p.rows();
+    expect(after.slice(-2), "the whole screen scrolls again afterwards").toEqual(["130", ""]);
+    expect(after.join("\n")).not.toMatch(/step \d\/2/);
+  });
+
+  it("comes and goes with the S key, and follows a resize", async () => {
+    const cwd = workspace({ "demo.md": DEMO });
+    const p = startScreen([...FAST, "demo.md"], { cwd });
+    await p.until((r) => r.some((l) => l.includes('$ seq 1 30')), "the first command");
+    expect(last(p.rows()), "no status line without --status").toBe("");
+    p.write("s");
+    await p.until((r) => /step 1\/2 │ Counting/.test(last(r)), "the line after S");
+    p.resize(60, 16);
+    await p.until((r) => r.length === 16 && /step 1\/2 │ Counting/.test(last(r)), "the line after a resize");
+    p.write("s");
+    await p.until((r) => !/step/.test(last(r)), "no line after S again");
+    p.write("s");
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line once more");
+    p.write("\r");
+    await p.until((r) => r.includes("line-30"), "the output");
+    await p.until((r) => /step 2\/2/.test(last(r)), "the next step");
+    p.write("\r");
+    await p.until((r) => r.includes("said-hello"), "the greeting");
+    expect(await p.exited()).toBe(0);
+  });
+
+  it("gives full-screen programs the whole screen and comes back after them", async () => {
+    const cwd = workspace({
+      "demo.sh": [
+        "#@SHOW",
+        "# A full-screen program.",
+        `printf '\\e[?1049h\\e[H\\e[2J'; printf '\\e[%s;1Hbottom-%s' "$(tput lines)" "$((6*7))"; read -r _; printf '\\e[?1049l'`,
+        'echo "after-$((2+2))"',
+        "",
+      ].join("\n"),
+    });
+    const p = startScreen([...FAST, "--status", "demo.sh"], { cwd });
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line");
+    p.write("\r");
+    const full = await p.until((r) => p.alternate() && last(r) === "bottom-42", "the program's last row");
+    expect(full.join("\n")).not.toMatch(/step/);
+    p.write("\r");
+    await p.until((r) => !p.alternate() && /step 2\/2/.test(last(r)), "the line back");
+    p.write("\r");
+    await p.until((r) => r.includes("after-4"), "the next command");
+    expect(await p.exited()).toBe(0);
+  });
+});
