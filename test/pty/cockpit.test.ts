@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { cleanupDirs, workspace } from "./harness.js";
+import { cleanupDirs, descendants, workspace } from "./harness.js";
 import { killScreens, startScreen } from "./screen.js";
 
 // The presenter's cockpit on a real terminal, read through a terminal emulator: the status
@@ -106,5 +106,79 @@ describe("the status line", () => {
     p.write("\r");
     await p.until((r) => r.includes("after-4"), "the next command");
     expect(await p.exited()).toBe(0);
+  });
+});
+
+describe("resuming a talk", () => {
+  const demo = [
+    "#@SHOW",
+    "# The talk.",
+    "export SECRET=sesame-$((40+2)); mkdir -p sub; cd sub",
+    'greet() { echo "hi-$1"; }; alias shout="echo LOUD"',
+    'echo "value-$SECRET-$(greet x)-${PWD##*/}"; shout',
+    "",
+  ].join("\n");
+
+  it("goes on after demoshts was killed, with the variables, functions and directory it had", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const state = path.join(workspace(), "state");
+    const env = { XDG_STATE_HOME: state };
+    const first = startScreen([...FAST, "demo.sh"], { cwd, env });
+    await first.until((r) => r.some((l) => l.startsWith("$ export SECRET")), "the first command");
+    first.write("\r");
+    await first.until((r) => r.some((l) => l.startsWith("$ greet()")), "the second command");
+    first.write("\r");
+    await first.until((r) => r.some((l) => l.startsWith('$ echo "value')), "the third command");
+    const dir = path.join(state, "demoshts");
+    const saved = (): string =>
+      fs.existsSync(dir)
+        ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("")
+        : "";
+    await expect.poll(saved, { timeout: 10_000 }).toContain("greet");
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(fs.statSync(path.join(dir, files[0] as string)).mode & 0o777).toBe(0o600);
+    const node = descendants(first.pid).find((d) => d.argv.includes("demo.sh"));
+    const bashes = descendants(node?.pid ?? -1).map((d) => d.pid);
+    process.kill(node?.pid ?? -1, "SIGKILL");
+    for (const pid of bashes) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Gone with its parent.
+      }
+    }
+    await first.exited();
+
+    const second = startScreen([...FAST, "--resume", "demo.sh"], { cwd, env });
+    const shown = await second.until(
+      (r) => r.some((l) => l.startsWith('$ echo "value')),
+      "the third command again",
+    );
+    expect(shown.join("\n")).toMatch(/resuming at demo\.sh:5, step 3\/3/);
+    expect(shown.join("\n"), "earlier commands are not run again").not.toMatch(/\$ export/);
+    second.write("\r");
+    await second.until((r) => r.includes("value-sesame-42-hi-x-sub"), "the value set before the kill");
+    await second.until((r) => r.includes("LOUD"), "the alias");
+    expect(await second.exited()).toBe(0);
+    expect(fs.readdirSync(dir), "a finished talk leaves no state").toHaveLength(0);
+  });
+
+  it("refuses when the demo changed under the saved position", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const state = path.join(workspace(), "state");
+    const env = { XDG_STATE_HOME: state };
+    const first = startScreen([...FAST, "demo.sh"], { cwd, env });
+    await first.until((r) => r.some((l) => l.startsWith("$ export SECRET")), "the first command");
+    first.write("\r");
+    await first.until((r) => r.some((l) => l.startsWith("$ greet()")), "the second command");
+    first.write("Q");
+    expect(await first.exited()).toBe(0);
+    fs.writeFileSync(path.join(cwd, "demo.sh"), demo.replace("sesame", "open"));
+    const second = startScreen([...FAST, "--resume", "demo.sh"], { cwd, env });
+    expect(await second.exited()).toBe(2);
+    const text = second.rows().join("");
+    expect(text).toMatch(/demo changed since the state was saved: the last step done \(demo\.sh:3/);
+    expect(text).toMatch(/nothing was executed/);
   });
 });
