@@ -40,9 +40,8 @@ function readFile(absolutePath: string): FileData {
 }
 
 const self = fileURLToPath(import.meta.url);
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+// The build writes the version in (no package.json to read at start-up).
+declare const __DEMOSHTS_VERSION__: string;
 
 /** Where the launcher for this node and this script goes: the temporary directory, else the cache. */
 function launcherPlaces(): string[] {
@@ -192,7 +191,7 @@ try {
     env: process.env,
     cwd: process.cwd(),
     home: process.env.HOME ?? homedir(),
-    version: pkg.version,
+    version: __DEMOSHTS_VERSION__,
     selfCommand: launcher,
     selfPath: () => launcherPlaces()[0] as string,
     readFile,
