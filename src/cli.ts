@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   accessSync,
   chmodSync,
@@ -238,18 +238,21 @@ try {
       }
       return undefined;
     },
-    runVersion: (file, args, timeoutMs) =>
-      new Promise((resolve) => {
-        execFile(
-          file,
-          [...args],
-          { timeout: timeoutMs, encoding: "utf8" },
-          (error, stdout, stderr) => {
-            const line = `${stdout}\n${stderr}`.split("\n").find((l) => l.trim() !== "");
-            resolve(error ? undefined : line?.trim());
-          },
-        );
-      }),
+    runVersion: async (file, args, timeoutMs) => {
+      // Loaded only by doctor: execa is not needed to run or check a demo.
+      const { execa } = await import("execa");
+      const result = await execa(file, [...args], {
+        timeout: timeoutMs,
+        reject: false,
+        stdin: "ignore",
+        all: true,
+      });
+      if (result.failed) return undefined;
+      return String(result.all ?? "")
+        .split("\n")
+        .find((line) => line.trim() !== "")
+        ?.trim();
+    },
     kubeconfig: kubeconfigSource(),
     guardContext: async (expected) => {
       // Loaded only when a context is expected: client-node is large.
