@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
+import type { RunChannel } from "./run/run.js";
 import { BashSession } from "./session/bash.js";
 
 // The only module that touches the process: it binds real IO to main().
@@ -146,6 +148,35 @@ for (const [signal, code] of [
   process.on(signal, () => finish(code));
 }
 
+/**
+ * The demos of one run, each its own process, tell each other things through
+ * files next to a name the outermost demo chooses: `.quit` when a presenter
+ * pressed Q, `.shown` when a demo showed the audience something.
+ */
+function fileChannel(base: string): RunChannel {
+  const mark = (suffix: string) => {
+    try {
+      writeFileSync(`${base}${suffix}`, "", { mode: 0o600 });
+    } catch {
+      // Nowhere to write: the parent goes on as if nothing was said.
+    }
+  };
+  let shown = false;
+  return {
+    quit: () => mark(".quit"),
+    quitting: () => existsSync(`${base}.quit`),
+    shown: () => {
+      if (!shown) mark(".shown");
+      shown = true;
+    },
+    anyShown: () => shown || existsSync(`${base}.shown`),
+    clear: () => {
+      rmSync(`${base}.quit`, { force: true });
+      rmSync(`${base}.shown`, { force: true });
+    },
+  };
+}
+
 function finish(code: number): never {
   for (const session of sessions) session.kill();
   restoreTerminal();
@@ -196,6 +227,7 @@ try {
     selfPath: () => launcherPlaces()[0] as string,
     readFile,
     stdinIsTTY,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns || 80,
     colorLevel: level,
     keys: () => {
@@ -259,6 +291,12 @@ try {
       const { guardContext } = await import("./kube/guard.js");
       const verdict = await guardContext(expected, kubeconfigSource());
       return verdict.ok ? { ok: true } : verdict;
+    },
+    channel: (name) => {
+      const base =
+        name ??
+        path.join(tmpdir(), `demoshts-run-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      return { name: base, channel: fileChannel(base) };
     },
     onInterrupt: (listener) => {
       interruptListeners.add(listener);
