@@ -7,7 +7,7 @@ import type { Screen } from "../present/status.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { RunFiles } from "../run/cockpit.js";
-import type { GuardVerdict, ShellStart } from "../run/run.js";
+import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
@@ -31,6 +31,8 @@ export interface CliIo {
   readFile(absolutePath: string): FileData;
   /** Is standard input a terminal (a presenter can press keys)? */
   readonly stdinIsTTY: boolean;
+  /** Is standard output a terminal (screen codes mean something)? */
+  readonly stdoutIsTTY: boolean;
   /** The terminal's width, for wrapping commentary. */
   readonly columns: number;
   /** How much colour standard output takes (0: none), from the terminal, NO_COLOR and FORCE_COLOR. */
@@ -59,6 +61,11 @@ export interface CliIo {
   screen(): Screen | undefined;
   /** Calls `listener` when the terminal is resized; returns how to stop. */
   onResize(listener: () => void): () => void;
+  /**
+   * The channel between the demos of one run, named by `name`: a new name for
+   * the outermost demo when undefined. Returns it and its name (for nested demos).
+   */
+  channel(name: string | undefined): { readonly name: string; readonly channel: RunChannel };
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -69,6 +76,8 @@ interface Inherited {
   typeout?: boolean;
   typing?: Typing;
   timeoutMs?: number;
+  /** The run's channel (`Q` in a nested demo ends them all). */
+  channel?: string;
 }
 
 const INHERIT_VAR = "DEMOSHTS_INHERIT";
@@ -264,6 +273,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`demoshts: ${path.basename(file)} was not run: nothing was executed.\n`);
     return EXIT.usage;
   }
+  const first = result.records.find((r) => r.depth === 0 && r.file === file);
   if (options.timings !== undefined && !options.json) {
     const { rehearsedPlan } = await import("../run/timings.js");
     const text = io.readFile(path.resolve(io.cwd, options.timings));
@@ -275,11 +285,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`demoshts: --timings ${options.timings}: ${shown}\n`);
       return EXIT.usage;
     }
-    io.stdout.write(formatPlanText(result.records, shown.note));
+    io.stdout.write(formatPlanText(result.records, { file, line: first?.line ?? 1 }, shown.note));
     io.stdout.write(`${shown.total(options.timings)}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(options.json ? formatPlanJson(result.records) : formatPlanText(result.records));
+  io.stdout.write(
+    options.json
+      ? formatPlanJson(result.records)
+      : formatPlanText(result.records, { file, line: first?.line ?? 1 }),
+  );
   return EXIT.ok;
 }
 
@@ -349,7 +363,9 @@ async function live(
     quietFailure: TRUTHY.test(io.env.DEMOSH_QUIET_FAILURE ?? ""),
     interactive: io.stdinIsTTY,
     githubActions: io.env.GITHUB_ACTIONS === "true",
+    screen: io.stdoutIsTTY,
   };
+  const { name: channelName, channel } = io.channel(nested ? parent.channel : undefined);
   const handDown: Inherited = {
     ci: settings.ci,
     quiet: settings.quiet,
@@ -357,6 +373,7 @@ async function live(
     typeout: settings.typeout,
     typing,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
   const screen = ci ? undefined : io.screen();
@@ -413,6 +430,8 @@ async function live(
         screen,
         onResize: (listener) => io.onResize(listener),
       },
+      channel,
+      outermost: !nested,
     },
   );
 }

@@ -34,6 +34,8 @@ export interface LiveSettings {
   readonly interactive: boolean;
   /** In CI mode under GitHub Actions: print each failure as an annotation too. */
   readonly githubActions?: boolean;
+  /** Is standard output a terminal? Where it is not, in CI, screen codes are not written. */
+  readonly screen: boolean;
 }
 
 /** What else follows the run's steps: reports, timings, the status line, the resume state. */
@@ -84,6 +86,12 @@ function firstLine(text: string): string {
   return rest.length > 0 ? `${first} ...` : first;
 }
 
+/**
+ * `clear` as the builtin macros and `@clear` run it: in a CI log it would only
+ * write screen codes.
+ */
+const CLEAR = /^clear(?:\s+2>\s*\/dev\/null)?(?:\s*\|\|\s*:)?\s*$/;
+
 /** Runs a walk for real: a bash session, a terminal presenter, or CI's plain log. */
 export class LiveDriver implements Driver {
   readonly failures: Failure[] = [];
@@ -91,6 +99,10 @@ export class LiveDriver implements Driver {
   interrupted = false;
   /** Set when the session ended under the runner for a reason other than `exit`. */
   died: string | undefined;
+  /** Did the audience see anything of this demo (commentary, a command, a print)? */
+  shownAnything = false;
+  /** `Q` was pressed (at the opening notice, or in a nested demo): nothing more is shown or run. */
+  quitting = false;
   private blankShown = true;
   private commandsRun = 0;
 
@@ -100,11 +112,29 @@ export class LiveDriver implements Driver {
     private readonly err: Output,
     private readonly presenter: Presenter | undefined,
     private readonly settings: LiveSettings,
+    private readonly channel?: { quitting(): boolean },
+    /** Shown before the first thing the audience sees (the notice about the keys); its key. */
+    private opening?: () => Promise<KeyAction>,
     private readonly hooks?: RunHooks,
   ) {}
 
   reached(step: Step): void {
     this.hooks?.reached(step);
+  }
+
+  /**
+   * Called before anything is shown or waited for: the opening notice comes
+   * first (once), and after `Q` nothing more is shown. False: show nothing.
+   */
+  private async showing(shows = true): Promise<boolean> {
+    if (this.quitting) return false;
+    const opening = this.opening;
+    if (opening) {
+      this.opening = undefined;
+      if ((await opening()) === "quit") this.quitting = true;
+    }
+    if (!this.quitting && shows) this.shownAnything = true;
+    return !this.quitting;
   }
 
   get commandCount(): number {
@@ -134,6 +164,7 @@ export class LiveDriver implements Driver {
 
   async commentary(step: CommentaryStep, text: string): Promise<void> {
     if (this.settings.ci && this.settings.quiet) return;
+    if (!(await this.showing())) return;
     const filled = await this.fill(text);
     const r = await render();
     this.show(
@@ -145,12 +176,13 @@ export class LiveDriver implements Driver {
 
   blank(_step: BlankStep | CommentaryStep): void {
     if (this.settings.ci && this.settings.quiet) return;
-    if (this.blankShown) return;
+    if (this.blankShown || this.quitting || this.opening) return;
     this.out.write("\n");
     this.blankShown = true;
   }
 
   async typed(step: TypedStep, text: string): Promise<KeyAction | undefined> {
+    if (!(await this.showing())) return "quit";
     if (this.settings.ci || !this.presenter) {
       if (!this.settings.quiet) this.show(`${this.where(step)} ${await this.prompt()}${text}`);
       return undefined;
@@ -162,7 +194,9 @@ export class LiveDriver implements Driver {
 
   async present(p: Presentation): Promise<KeyAction> {
     this.hooks?.presented(p);
+    if (this.quitting) return "quit";
     if (this.settings.ci || !this.presenter || p.display === "hidden") return "run";
+    if (!(await this.showing())) return "quit";
     const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
     const typed = p.display === "typed" && this.settings.typeout;
     this.blankShown = false;
@@ -173,6 +207,9 @@ export class LiveDriver implements Driver {
     this.presenter?.release();
     if (this.settings.ci)
       this.show(`${this.where(p.step)} ${await this.prompt()}${logged(p.text)}`);
+    if (this.settings.ci && !this.settings.screen && CLEAR.test(p.text.trim())) {
+      return { status: 0, stop: false, exited: false };
+    }
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
     this.hooks?.started(p);
     const failures = this.failures.length;
@@ -182,6 +219,8 @@ export class LiveDriver implements Driver {
     });
     this.commandsRun++;
     this.blankShown = false;
+    // A nested demo (`$SHELL other.md`) whose presenter pressed Q ends this one too.
+    if (this.channel?.quitting()) this.quitting = true;
     if (result.ended) {
       const ended = this.sessionEnded(p, result);
       await this.hooks?.finished(p, result, this.failures[failures]?.message ?? this.died);
@@ -243,11 +282,14 @@ export class LiveDriver implements Driver {
   macroEnd(): void {}
 
   async wait(): Promise<KeyAction> {
+    if (this.quitting) return "quit";
     if (this.settings.ci || !this.presenter) return "run";
+    if (!(await this.showing(false))) return "quit";
     return this.presenter.waitKey();
   }
 
   async print(_step: PrintStep, text: string): Promise<void> {
+    if (!(await this.showing())) return;
     const filled = await this.fill(text);
     this.show((await render()).renderPrint(filled, this.style));
   }
@@ -258,6 +300,7 @@ export class LiveDriver implements Driver {
   }
 
   async notice(kind: Notice): Promise<void> {
+    if (this.quitting) return;
     const { renderNotice } = await render();
     if (kind === "skipping") this.show(renderNotice("...skipping", this.style));
     else if (kind === "nothing-earlier") {

@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import type { Output } from "../cli/io.js";
-import { formatDiagnostic } from "../plan/format.js";
+import { formatDiagnostic, nothingShownNotice } from "../plan/format.js";
 import type { Keys } from "../present/keys.js";
 import { Presenter, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
-import type { HookStep } from "../script/types.js";
+import type { HookStep, Script } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
 import type { Cockpit, CockpitDeps, CockpitRequest } from "./cockpit.js";
@@ -18,7 +18,11 @@ export interface RunRequest {
   readonly load: LoadOptions;
   readonly settings: LiveSettings;
   readonly typing: Typing;
-  /** Show the notice about the keys, and wait for RETURN, before starting. */
+  /**
+   * Show the notice about the keys, and wait for RETURN, before the first step
+   * the audience sees (the hidden setup before it runs first, so a broken setup
+   * fails before anyone presses a key).
+   */
   readonly blurb: boolean;
   /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
   readonly summary: boolean;
@@ -26,6 +30,24 @@ export interface RunRequest {
   readonly kubeContext: string | undefined;
   /** The status line, timings, resuming, reports: what the cockpit was asked for. */
   readonly cockpit?: Omit<CockpitRequest, "file" | "args" | "load" | "ci">;
+}
+
+/**
+ * What the demos of one run tell each other (a nested demo is another process):
+ * `Q` in any of them ends them all, and the outermost learns whether any showed
+ * the audience something.
+ */
+export interface RunChannel {
+  /** This demo's presenter pressed `Q`: every demo of the run ends, with status 0. */
+  quit(): void;
+  /** Did a demo of this run (a nested one) press `Q`? */
+  quitting(): boolean;
+  /** This demo showed the audience something. */
+  shown(): void;
+  /** Did a demo of this run show the audience anything? */
+  anyShown(): boolean;
+  /** Forgets it all: the outermost demo calls this at its end. */
+  clear(): void;
 }
 
 /** What the cluster guard found: the context may be used, or why not. */
@@ -58,6 +80,10 @@ export interface RunDeps {
   guardContext(expected: string): Promise<GuardVerdict>;
   /** What the cockpit needs beyond the above (absent: no cockpit, as in unit tests). */
   readonly cockpit?: Pick<CockpitDeps, "home" | "files" | "screen" | "onResize">;
+  /** Shared with the nested demos of this run; the outermost demo owns it. */
+  readonly channel: RunChannel;
+  /** Is this the outermost demo of the run (not `$SHELL other.md`)? */
+  readonly outermost: boolean;
 }
 
 /** The key that shows or hides the status line during a talk. */
@@ -74,6 +100,14 @@ export function hookDefinitions(hooks: readonly HookStep[]): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Why a demo showed nothing, and where `@SHOW` would go. */
+function nothingShown(script: Script): string {
+  const first = script.steps.find(
+    (s) => s.loc.file === script.file && (s.kind === "commentary" || s.kind === "command"),
+  );
+  return nothingShownNotice(script.file, first?.loc.line ?? 1);
 }
 
 /** Runs a demo live (presenter or CI) and returns the exit code. */
@@ -149,12 +183,23 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
       return true;
     };
   }
+  const style = { width: request.settings.width, level: request.settings.colorLevel };
+  const opening =
+    presenter && request.blurb
+      ? async () => {
+          const { renderNotice } = await import("../present/render.js");
+          deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+          return presenter.waitKey();
+        }
+      : undefined;
   const driver = new LiveDriver(
     shell,
     deps.stdout,
     deps.stderr,
     presenter,
     request.settings,
+    deps.channel,
+    opening,
     cockpit?.hooks,
   );
   const onInterrupt = (): void => {
@@ -166,15 +211,20 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   try {
     if (script.hooks.length > 0) await shell.run(hookDefinitions(script.hooks));
     await cockpit?.begin(shell);
-    if (presenter && request.blurb) {
-      const style = { width: request.settings.width, level: request.settings.colorLevel };
-      const { renderNotice } = await import("../present/render.js");
-      deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
-      if ((await presenter.waitKey()) === "quit") return 0;
-    }
     const walker = new Walker(script, driver, cockpit?.start);
     if (cockpit) cockpit.walker = walker;
     const outcome = await walker.walk();
+    if (outcome.kind === "quit" || driver.quitting) deps.channel.quit();
+    if (driver.shownAnything) deps.channel.shown();
+    if (
+      presenter &&
+      deps.outermost &&
+      outcome.kind !== "quit" &&
+      !driver.quitting &&
+      !deps.channel.anyShown()
+    ) {
+      deps.stderr.write(`demoshts: ${nothingShown(script)}\n`);
+    }
     if (driver.interrupted) {
       deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
       return (await cockpit?.finish(outcome, 130)) ?? 130;
@@ -211,5 +261,6 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     unsubscribe();
     presenter?.release();
     await shell.close();
+    if (deps.outermost) deps.channel.clear();
   }
 }

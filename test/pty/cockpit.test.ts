@@ -68,12 +68,15 @@ describe("the status line", () => {
   it("comes and goes with the S key, and follows a resize", async () => {
     const cwd = workspace({ "demo.md": DEMO });
     const p = startScreen([...FAST, "demo.md"], { cwd });
-    await p.until((r) => r.some((l) => l.includes('$ seq 1 30')), "the first command");
+    await p.until((r) => r.some((l) => l.includes("$ seq 1 30")), "the first command");
     expect(last(p.rows()), "no status line without --status").toBe("");
     p.write("s");
     await p.until((r) => /step 1\/2 │ Counting/.test(last(r)), "the line after S");
     p.resize(60, 16);
-    await p.until((r) => r.length === 16 && /step 1\/2 │ Counting/.test(last(r)), "the line after a resize");
+    await p.until(
+      (r) => r.length === 16 && /step 1\/2 │ Counting/.test(last(r)),
+      "the line after a resize",
+    );
     p.write("s");
     await p.until((r) => !/step/.test(last(r)), "no line after S again");
     p.write("s");
@@ -99,7 +102,10 @@ describe("the status line", () => {
     const p = startScreen([...FAST, "--status", "demo.sh"], { cwd });
     await p.until((r) => /step 1\/2/.test(last(r)), "the line");
     p.write("\r");
-    const full = await p.until((r) => p.alternate() && last(r) === "bottom-42", "the program's last row");
+    const full = await p.until(
+      (r) => p.alternate() && last(r) === "bottom-42",
+      "the program's last row",
+    );
     expect(full.join("\n")).not.toMatch(/step/);
     p.write("\r");
     await p.until((r) => !p.alternate() && /step 2\/2/.test(last(r)), "the line back");
@@ -132,7 +138,10 @@ describe("resuming a talk", () => {
     const dir = path.join(state, "demoshts");
     const saved = (): string =>
       fs.existsSync(dir)
-        ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("")
+        ? fs
+            .readdirSync(dir)
+            .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+            .join("")
         : "";
     await expect.poll(saved, { timeout: 10_000 }).toContain("greet");
     const files = fs.readdirSync(dir);
@@ -158,7 +167,10 @@ describe("resuming a talk", () => {
     expect(shown.join("\n")).toMatch(/resuming at demo\.sh:5, step 3\/3/);
     expect(shown.join("\n"), "earlier commands are not run again").not.toMatch(/\$ export/);
     second.write("\r");
-    await second.until((r) => r.includes("value-sesame-42-hi-x-sub"), "the value set before the kill");
+    await second.until(
+      (r) => r.includes("value-sesame-42-hi-x-sub"),
+      "the value set before the kill",
+    );
     await second.until((r) => r.includes("LOUD"), "the alias");
     expect(await second.exited()).toBe(0);
     expect(fs.readdirSync(dir), "a finished talk leaves no state").toHaveLength(0);

@@ -39,20 +39,24 @@ export function startScreen(
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
   const home = workspace();
   const script = `"$0" "$@"; status=$?; ${options.after ?? ":"}; exit "$status"`;
-  const child = pty.spawn("bash", ["--noprofile", "--norc", "-c", script, process.execPath, CLI, ...args], {
-    name: "xterm",
-    cols,
-    rows,
-    cwd: options.cwd,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: home,
-      TERM: "xterm",
-      LANG: "C.UTF-8",
-      XDG_STATE_HOME: path.join(home, "state"),
-      ...options.env,
+  const child = pty.spawn(
+    "bash",
+    ["--noprofile", "--norc", "-c", script, process.execPath, CLI, ...args],
+    {
+      name: "xterm",
+      cols,
+      rows,
+      cwd: options.cwd,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        TERM: "xterm",
+        LANG: "C.UTF-8",
+        XDG_STATE_HOME: path.join(home, "state"),
+        ...options.env,
+      },
     },
-  });
+  );
   let exit: number | undefined;
   const exitWaiters: ((code: number) => void)[] = [];
   const waiters = new Set<() => void>();
@@ -103,7 +107,13 @@ export function startScreen(
         };
         const timer = setTimeout(() => {
           waiters.delete(test);
-          reject(new Error(`screen: not seen within ${timeoutMs} ms: ${what}\n${visible().map((l, i) => `${String(i + 1).padStart(2)}|${l}`).join("\n")}`));
+          reject(
+            new Error(
+              `screen: not seen within ${timeoutMs} ms: ${what}\n${visible()
+                .map((l, i) => `${String(i + 1).padStart(2)}|${l}`)
+                .join("\n")}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(test);
         test();
