@@ -135,6 +135,7 @@ export class Cockpit {
   private running = false;
   private shell: Shell | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private rehearsal: Timings | undefined;
 
   private constructor(
     private readonly request: CockpitRequest,
@@ -187,6 +188,7 @@ export class Cockpit {
         const parsed = parseTimings(text);
         if (typeof parsed === "string") return `--timings ${request.timings}: ${parsed}`;
         rehearsal = parsed;
+        this.rehearsal = parsed;
       }
     }
     const inherited = deps.env[CHANNEL];
@@ -416,7 +418,12 @@ export class Cockpit {
         JSON.stringify(run),
       );
     }
-    if (request.timings !== undefined) {
+    const keepRehearsal = !complete && this.rehearsal?.complete === true;
+    if (request.timings !== undefined && keepRehearsal) {
+      deps.stderr.write(
+        `demoshts: ${request.timings} keeps its whole rehearsal: this run stopped before the end\n`,
+      );
+    } else if (request.timings !== undefined) {
       const timings = timingsOf(
         run,
         this.tracker.sections,

@@ -115,6 +115,38 @@ describe("the status line", () => {
   });
 });
 
+it("shows how far ahead of or behind the rehearsal the talk is", async () => {
+  const cwd = workspace({
+    "demo.md": DEMO,
+    "rehearsal.json": JSON.stringify({
+      demo: "demo.md",
+      recorded: "2026-11-01T10:00:00.000Z",
+      complete: true,
+      totalMs: 900_000,
+      sections: [{ title: "Counting", durationMs: 900_000 }],
+      steps: [
+        {
+          file: "demo.md",
+          line: 12,
+          command: "seq",
+          section: "Counting",
+          startMs: 600_000,
+          durationMs: 5,
+        },
+      ],
+    }),
+  });
+  const p = startScreen([...FAST, "--status", "--timings", "rehearsal.json", "demo.md"], { cwd });
+  await p.until(
+    (r) => /step 1\/2 │ Counting │ 0:0\d \(-(9:5\d|10:00) ahead\)/.test(last(r)),
+    "the pace against the rehearsal",
+  );
+  p.write("Q");
+  expect(await p.exited()).toBe(0);
+  const kept = JSON.parse(fs.readFileSync(path.join(cwd, "rehearsal.json"), "utf8"));
+  expect(kept.totalMs, "a talk cut short keeps the whole rehearsal").toBe(900_000);
+});
+
 describe("resuming a talk", () => {
   const demo = [
     "#@SHOW",

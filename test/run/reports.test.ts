@@ -213,7 +213,9 @@ describe("--from", () => {
     const cwd = files();
     const run = demoshts(cwd, ["--from", "demo.md:20", "demo.md"]);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^demo\.md:4 \$ X=1\ndemo\.md:5 \$ touch setup-ran\ndemo\.md:20 \$ false\n/);
+    expect(run.stdout).toMatch(
+      /^demo\.md:4 \$ X=1\ndemo\.md:5 \$ touch setup-ran\ndemo\.md:20 \$ false\n/,
+    );
     expect(run.stderr).toContain("starting at demo.md:20, section Second part, step 5/5");
   });
 
