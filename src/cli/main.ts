@@ -111,7 +111,13 @@ Keys (presenter):
   -       go back: show and run the previous command again
   +       skip this command
   Q       quit (capital Q)
+  s       show or hide the status line
   Ctrl-C  interrupt the running command; the demo goes on
+
+On stage, the position and the session's state are saved after each step
+(in $XDG_STATE_HOME/demoshts, else ~/.local/state/demoshts): after a crash,
+--resume FILE goes on after the last step done. --from runs the hidden setup
+before the first @SHOW, then starts at the location.
 
 CI mode (--ci, or when standard input is not a terminal, or CI is set):
   no typing and no waits; every command is printed with its file:line
@@ -203,7 +209,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "--kube-context <name>",
       "refuse to start unless the current Kubernetes context is NAME and its API server answers",
     )
-    .option("--status", "presenter: a status line at the bottom (S shows or hides it)")
+    .option("--status", "on stage: a status line at the bottom (the s key shows or hides it)")
     .option(
       "--timings <file>",
       "write each section's and step's durations to FILE.json; compare the talk against it",
