@@ -22,6 +22,8 @@ export interface Position {
   /** The outermost demo, as its presenter named it. */
   readonly demo: string;
   readonly rehearsedMs?: number;
+  /** The outer demo's section, until the nested demo reaches a heading of its own. */
+  readonly section?: string;
 }
 
 /** A section as the run went through it. */
@@ -63,7 +65,9 @@ export class Tracker {
   private commandStart = 0;
   private readonly listeners: (() => void)[] = [];
 
-  constructor(readonly options: TrackerOptions) {}
+  constructor(readonly options: TrackerOptions) {
+    this.section = options.outer?.section ?? "";
+  }
 
   /** Called whenever what the status line shows may have changed. */
   onChange(listener: () => void): void {
@@ -148,6 +152,7 @@ export class Tracker {
       total: this.total ?? 0,
       startedAt: this.options.outer?.startedAt ?? this.options.startedAt,
       demo: this.demo,
+      section: this.section,
       ...this.rehearsedField(),
     });
   }

@@ -147,6 +147,38 @@ it("shows how far ahead of or behind the rehearsal the talk is", async () => {
   expect(kept.totalMs, "a talk cut short keeps the whole rehearsal").toBe(900_000);
 });
 
+it("counts a nested demo's steps in the outer demo's line", async () => {
+  const cwd = workspace({
+    "demo.md": [
+      "<!-- @SHOW -->",
+      "## Outer",
+      "```bash",
+      'echo "outer-$((1+1))"',
+      "$SHELL inner.sh",
+      'echo "last-$((2+2))"',
+      "```",
+      "",
+    ].join("\n"),
+    "inner.sh": ["#@SHOW", 'echo "inner-$((3+3))"', ""].join("\n"),
+  });
+  const p = startScreen([...FAST, "--status", "demo.md"], { cwd });
+  await p.until((r) => /demo\.md │ step 1\/4 │ Outer/.test(last(r)), "step 1/4");
+  p.write("\r");
+  await p.until((r) => /step 2\/4/.test(last(r)), "step 2/4");
+  p.write("\r");
+  await p.until(
+    (r) =>
+      r.some((l) => l.startsWith('$ echo "inner')) && /demo\.md │ step 3\/4 │ Outer/.test(last(r)),
+    "the nested demo's step 3/4",
+  );
+  p.write("\r");
+  await p.until((r) => r.includes("inner-6"), "the nested output");
+  await p.until((r) => /step 4\/4/.test(last(r)), "step 4/4");
+  p.write("\r");
+  await p.until((r) => r.includes("last-4"), "the last output");
+  expect(await p.exited()).toBe(0);
+});
+
 describe("resuming a talk", () => {
   const demo = [
     "#@SHOW",
