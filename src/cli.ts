@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
+import { isatty } from "node:tty";
 import { fileURLToPath } from "node:url";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
@@ -109,7 +110,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const sessions = new Set<BashSession>();
-const stdinIsTTY = Boolean(process.stdin.isTTY);
+// isatty, not process.stdin.isTTY: a CI run never reads stdin, so its stream is never made.
+const stdinIsTTY = isatty(0);
 let savedTerminal: string | undefined;
 
 /** Notes the terminal's settings before a live run touches it (dry runs and checks never do). */
