@@ -65,6 +65,18 @@ describe("the status line", () => {
     expect(after.join("\n")).not.toMatch(/step \d\/2/);
   });
 
+  it("gives the whole screen back when demoshts is ended by a signal", async () => {
+    const cwd = workspace({ "demo.md": DEMO });
+    const p = startScreen([...FAST, "--status", "demo.md"], { cwd, after: "seq 101 130" });
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line");
+    const node = descendants(p.pid).find((d) => d.argv.includes("demo.md"));
+    process.kill(node?.pid ?? -1, "SIGTERM");
+    expect(await p.exited()).toBe(143);
+    const after = await p.until((r) => r.includes("130"), "the output after it");
+    expect(after.slice(-2), "the whole screen scrolls again").toEqual(["130", ""]);
+    expect(after.join("\n")).not.toMatch(/step \d\/2/);
+  });
+
   it("comes and goes with the S key, and follows a resize", async () => {
     const cwd = workspace({ "demo.md": DEMO });
     const p = startScreen([...FAST, "demo.md"], { cwd });

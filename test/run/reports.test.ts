@@ -229,3 +229,26 @@ describe("--from", () => {
     expect(fs.existsSync(path.join(cwd, "setup-ran"))).toBe(false);
   });
 });
+
+describe("--resume", () => {
+  it("says where it looked when there is nothing to resume, and runs nothing", () => {
+    const cwd = files();
+    const state = path.join(cwd, "state");
+    const run = demoshts(cwd, ["--resume", "demo.md", "a1"], { env: { XDG_STATE_HOME: state } });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      `demoshts: --resume: no saved run of demo.md with these arguments (looked for ${state}/demoshts/demo.md-`,
+    );
+    expect(fs.existsSync(path.join(cwd, "setup-ran"))).toBe(false);
+  });
+
+  it("does not go with --from or --dry-run", () => {
+    const cwd = files();
+    expect(demoshts(cwd, ["--resume", "--from", "demo.md:3", "demo.md"]).stderr).toContain(
+      "--resume and --from do not go together",
+    );
+    const dry = demoshts(cwd, ["--dry-run", "--resume", "demo.md"]);
+    expect(dry.status).toBe(2);
+    expect(dry.stderr).toContain("--resume, --from, --report and --status are for live runs");
+  });
+});
