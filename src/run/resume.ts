@@ -26,9 +26,10 @@ export interface SavedState {
   readonly session: string;
 }
 
-/** `$XDG_STATE_HOME/demoshts`, else `~/.local/state/demoshts`. */
+/** `$XDG_STATE_HOME/demoshts`, else `~/.local/state/demoshts` (a relative XDG path is ignored). */
 export function stateDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
-  const base = env.XDG_STATE_HOME || path.join(home, ".local", "state");
+  const xdg = env.XDG_STATE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, ".local", "state");
   return path.join(base, "demoshts");
 }
 
