@@ -15,6 +15,7 @@ import {
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readRegularFile } from "./cli/files.js";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
@@ -22,21 +23,10 @@ import { BashSession } from "./session/bash.js";
 
 // The only module that touches the process: it binds real IO to main().
 
+// Every file a user names (demos, imports, nested demos, checked files, kubeconfigs) is
+// read here: regular files only, of bounded size, never blocking on a pipe or a device.
 function readFile(absolutePath: string): FileData {
-  try {
-    return { ok: true, data: readFileSync(absolutePath) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String((error as Error).message);
-    return { ok: false, reason };
-  }
+  return readRegularFile(absolutePath);
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -176,11 +166,8 @@ function kubeconfigSource() {
     env: process.env,
     home: process.env.HOME ?? homedir(),
     readFile: (file: string) => {
-      try {
-        return readFileSync(file, "utf8");
-      } catch {
-        return undefined;
-      }
+      const found = readRegularFile(file);
+      return found.ok ? Buffer.from(found.data).toString("utf8") : undefined;
     },
   };
 }
