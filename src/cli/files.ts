@@ -1,7 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-
-/** The largest file a demo, an import, a nested demo or a checked file may be. */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+import { MAX_FILE_BYTES } from "../reader/limits.js";
 
 export type BoundedRead = { ok: true; data: Uint8Array } | { ok: false; reason: string };
 

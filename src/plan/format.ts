@@ -68,7 +68,8 @@ function describe(r: PlanRecord): string[] {
 
 /** The dry run's plan for people: one block per step, located, indented by nesting. */
 export function formatPlanText(records: readonly PlanRecord[]): string {
-  const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
+  let width = 0;
+  for (const r of records) width = Math.max(width, r.file.length + 1 + String(r.line).length);
   const out: string[] = [];
   for (const r of records) {
     const where = `${r.file}:${r.line}`.padEnd(width);
