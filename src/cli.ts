@@ -122,19 +122,27 @@ function restoreTerminal(): void {
 
 // On stage, Ctrl-C is for the running command (bash's children get it too) and the runner
 // ignores it; a CI run listens, stops after the current command, and a second one ends it.
+// Until a live run starts (and in dry runs, checks and doctor) no handler is installed: the
+// default action ends the process at once, even in the middle of reading a huge demo, and
+// the shell sees 130 (Ctrl-C) or 143 (SIGTERM).
 const interruptListeners = new Set<() => void>();
 let interrupts = 0;
-process.on("SIGINT", () => {
-  if (interruptListeners.size === 0) return;
-  interrupts++;
-  if (interrupts > 1) finish(130);
-  for (const listener of interruptListeners) listener();
-});
-for (const [signal, code] of [
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-] as const) {
-  process.on(signal, () => finish(code));
+let signalsTaken = false;
+function takeSignals(): void {
+  if (signalsTaken) return;
+  signalsTaken = true;
+  process.on("SIGINT", () => {
+    if (interruptListeners.size === 0) return;
+    interrupts++;
+    if (interrupts > 1) finish(130);
+    for (const listener of interruptListeners) listener();
+  });
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.on(signal, () => finish(code));
+  }
 }
 
 function finish(code: number): never {
@@ -172,12 +180,25 @@ function kubeconfigSource() {
   };
 }
 
+/** Where relative paths start; a directory deleted under the process ends it here (exit 2). */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    process.stderr.write(
+      "demoshts: the current directory no longer exists (it was deleted); cd to one that exists and run again\n",
+    );
+    process.exit(2);
+  }
+}
+
 try {
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     home: process.env.HOME ?? homedir(),
     version: pkg.version,
     selfCommand: launcher,
@@ -187,10 +208,12 @@ try {
     columns: process.stdout.columns || 80,
     colorLevel: level,
     keys: () => {
+      takeSignals();
       saveTerminal();
       return new TerminalKeys(process.stdin);
     },
     startShell: (start) => {
+      takeSignals();
       saveTerminal();
       const session = new BashSession(start);
       sessions.add(session);
@@ -246,6 +269,7 @@ try {
       return verdict.ok ? { ok: true } : verdict;
     },
     onInterrupt: (listener) => {
+      takeSignals();
       interruptListeners.add(listener);
       return () => interruptListeners.delete(listener);
     },
