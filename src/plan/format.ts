@@ -96,7 +96,8 @@ export function formatPlanText(
   firstLine?: { readonly file: string; readonly line: number },
   note?: (r: PlanRecord) => string[],
 ): string {
-  const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
+  let width = 0;
+  for (const r of records) width = Math.max(width, r.file.length + 1 + String(r.line).length);
   const out: string[] = [];
   for (const r of records) {
     const where = `${r.file}:${r.line}`.padEnd(width);
