@@ -6,6 +6,7 @@ import {
   chmodSync,
   constants,
   existsSync,
+  fstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -97,6 +98,17 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code === "EPIPE") finish(typeof process.exitCode === "number" ? process.exitCode : 0);
     throw error;
   });
+}
+
+/** Are standard output and standard error the same file or pipe (as with `> log 2>&1`)? */
+function sameOutput(): boolean {
+  try {
+    const out = fstatSync(1);
+    const err = fstatSync(2);
+    return out.dev === err.dev && out.ino === err.ino;
+  } catch {
+    return false;
+  }
 }
 
 const sessions = new Set<BashSession>();
@@ -260,7 +272,12 @@ try {
       // Passing output through changes nothing for a command only where it was no terminal.
       const tee = start.keepOutput && !process.stdout.isTTY && !process.stderr.isTTY;
       const session = new BashSession(
-        tee ? { ...start, tee: { stdout: process.stdout, stderr: process.stderr } } : start,
+        tee
+          ? {
+              ...start,
+              tee: { stdout: process.stdout, stderr: process.stderr, merged: sameOutput() },
+            }
+          : start,
       );
       sessions.add(session);
       return session;

@@ -22,7 +22,15 @@ export interface BashOptions {
    * each command's output for reports. Only where standard output is not a terminal:
    * a pipe or a file gets the same bytes, but a terminal would stop being one.
    */
-  readonly tee?: { readonly stdout: ByteOutput; readonly stderr: ByteOutput };
+  readonly tee?: {
+    readonly stdout: ByteOutput;
+    readonly stderr: ByteOutput;
+    /**
+     * Standard output and error were one file or pipe: keep them one (bash's stderr goes
+     * to its stdout), so their lines stay in the order they were written.
+     */
+    readonly merged?: boolean;
+  };
 }
 
 /** Where passed-through output goes, byte for byte. */
@@ -82,7 +90,7 @@ export class BashSession implements Shell {
         "--noprofile",
         "--norc",
         "-c",
-        sessionLoop(requests, answers),
+        `${options.tee?.merged ? "exec 2>&1\n" : ""}${sessionLoop(requests, answers)}`,
         options.argv0,
         ...options.args,
       ],

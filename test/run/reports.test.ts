@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findAll, parseXml, type XmlElement } from "../helpers/xml.js";
-import { demoshts, removeWorkspaces, workspace } from "./e2e-helpers.js";
+import { CLI, demoshts, minimalEnv, removeWorkspaces, workspace } from "./e2e-helpers.js";
 
 // What CI gets from a run besides its log: JUnit and JSON reports, GitHub annotations and the
 // step summary, rehearsal timings, and a run started part-way with --from.
@@ -116,6 +117,25 @@ describe("--report", () => {
     const reported = demoshts(files(), ["--keep-going", "--report", "json=r.json", "demo.md"]);
     expect(reported.stdout).toBe(plain.stdout);
     expect(reported.stdout).toContain("one-2\n");
+  });
+
+  it("keeps output and errors in their order when both go to one log", () => {
+    const cwd = workspace({
+      "order.sh": "#@SHOW\nfor i in 1 2 3; do echo out-$i; echo err-$i >&2; done\n",
+    });
+    const log = fs.openSync(path.join(cwd, "log.txt"), "w");
+    const run = spawnSync(process.execPath, [CLI, "--report", "json=o.json", "order.sh"], {
+      cwd,
+      env: minimalEnv(),
+      stdio: ["ignore", log, log],
+      timeout: 15_000,
+    });
+    fs.closeSync(log);
+    expect(run.status).toBe(0);
+    const lines = "out-1\nerr-1\nout-2\nerr-2\nout-3\nerr-3";
+    expect(fs.readFileSync(path.join(cwd, "log.txt"), "utf8")).toContain(`${lines}\n`);
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, "o.json"), "utf8"));
+    expect(report.commands[0].output).toBe(lines);
   });
 
   it("refuses a kind it does not know, before running anything", () => {
