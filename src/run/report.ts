@@ -1,4 +1,3 @@
-import { escapeData } from "../check/report.js";
 import { type CommandRecord, clock, type NestedRun } from "./journal.js";
 
 /** Where `--report junit=FILE` and `--report json=FILE` write. */
@@ -121,7 +120,3 @@ export function stepSummary(run: NestedRun, outcome: string): string {
     "",
   ].join("\n");
 }
-
-/** A failed step as a GitHub Actions annotation, like `demoshts check` prints them. */
-export { githubAnnotation } from "../check/report.js";
-export { escapeData };
