@@ -335,11 +335,8 @@ try {
     },
     files: {
       read: (file) => {
-        try {
-          return readFileSync(file, "utf8");
-        } catch {
-          return undefined;
-        }
+        const found = readRegularFile(file);
+        return found.ok ? Buffer.from(found.data).toString("utf8") : undefined;
       },
       write: (file, text, mode = 0o644) => {
         mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
