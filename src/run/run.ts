@@ -8,7 +8,7 @@ import type { ReadHost } from "../reader/read.js";
 import type { HookStep } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
-import { LiveDriver, type LiveSettings } from "./live.js";
+import { LiveDriver, type LiveExtras, type LiveSettings } from "./live.js";
 
 /** What a live run needs to know, beyond the script. */
 export interface RunRequest {
@@ -51,6 +51,8 @@ export interface RunDeps {
   readonly now: () => number;
   /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
   guardContext(expected: string): Promise<GuardVerdict>;
+  /** Listeners of the run, and a recording standing in for the shell. */
+  readonly extras?: LiveExtras;
 }
 
 export const BLURB =
@@ -99,9 +101,22 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     cwd: deps.host.cwd,
   });
   const presenter = deps.keys
-    ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
+    ? new Presenter(
+        deps.stdout,
+        deps.keys,
+        deps.random,
+        request.typing,
+        deps.extras?.standIn?.mode === "fallback",
+      )
     : undefined;
-  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings);
+  const driver = new LiveDriver(
+    shell,
+    deps.stdout,
+    deps.stderr,
+    presenter,
+    request.settings,
+    deps.extras,
+  );
   const onInterrupt = (): void => {
     driver.interrupted = true;
     shell.interrupt();
