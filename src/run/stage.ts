@@ -89,6 +89,17 @@ export async function runStaged(
   io: StageIo,
 ): Promise<number> {
   const ci = request.settings.ci;
+  const needs =
+    stage.record !== undefined ? "--record" : stage.replay !== undefined ? "--replay" : undefined;
+  const onPty = needs !== undefined || (!ci && stage.pty);
+  const loaded = onPty ? await loadPty() : undefined;
+  if (loaded && !loaded.ok && needs !== undefined) {
+    say(
+      deps.stderr,
+      `${needs} needs a pseudo-terminal, and ${loaded.reason}; ${request.file} was not run: nothing was executed.`,
+    );
+    return 2;
+  }
   const source = stage.replay ?? stage.fallback;
   let recording: Recording | undefined;
   if (source !== undefined) {
@@ -104,9 +115,8 @@ export async function runStaged(
     sleep: (ms: number) => io.sleep(ms),
     now: () => deps.now(),
   });
-  const needs =
-    stage.record !== undefined ? "--record" : stage.replay !== undefined ? "--replay" : undefined;
-  if (needs === undefined && (ci || !stage.pty)) {
+  if (!loaded?.ok) {
+    if (loaded) say(deps.stderr, `${loaded.reason}; commands run directly on this terminal.`);
     const standIn =
       recording &&
       new RecordedStandIn(
@@ -114,26 +124,7 @@ export async function runStaged(
         recording,
         playbackIo((d) => deps.stdout.write(d)),
       );
-    return runDemo(request, { ...deps, extras: { standIn } });
-  }
-  const loaded = await loadPty();
-  if (!loaded.ok) {
-    if (needs !== undefined) {
-      say(
-        deps.stderr,
-        `${needs} needs a pseudo-terminal, and ${loaded.reason}; ${request.file} was not run: nothing was executed.`,
-      );
-      return 2;
-    }
-    say(deps.stderr, `${loaded.reason}; commands run directly on this terminal.`);
-    const standIn =
-      recording &&
-      new RecordedStandIn(
-        "fallback",
-        recording,
-        playbackIo((d) => deps.stdout.write(d)),
-      );
-    return runDemo(request, { ...deps, extras: { standIn } });
+    return runDemo(request, { ...deps, ...(standIn ? { extras: { standIn } } : {}) });
   }
 
   const screen = new Screen(
