@@ -5,7 +5,7 @@ import type { KeyInput, Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
-import type { GuardVerdict, ShellStart } from "../run/run.js";
+import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
 import type { Stage } from "../run/stage.js";
 import type { Step } from "../script/types.js";
 import type { BashOptions, BashSession } from "../session/bash.js";
@@ -31,6 +31,8 @@ export interface CliIo {
   readFile(absolutePath: string): FileData;
   /** Is standard input a terminal (a presenter can press keys)? */
   readonly stdinIsTTY: boolean;
+  /** Is standard output a terminal (screen codes mean something)? */
+  readonly stdoutIsTTY: boolean;
   /** The terminal's width, for wrapping commentary. */
   readonly columns: number;
   /** How much colour standard output takes (0: none), from the terminal, NO_COLOR and FORCE_COLOR. */
@@ -39,9 +41,8 @@ export interface CliIo {
   keys(): Keys;
   /** The terminal's input, for a run that keeps it in raw mode throughout (on a pty). */
   rawInput(): KeyInput;
-  /** The terminal's height; whether standard output is a terminal. */
+  /** The terminal's height. */
   readonly rows: number;
-  readonly stdoutIsTTY: boolean;
   /** Calls `listener` when the window changes size; returns how to stop. */
   onResize(listener: (columns: number, rows: number) => void): () => void;
   /** Starts a bash session (`make` builds it; a direct session by default). */
@@ -62,6 +63,11 @@ export interface CliIo {
   runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
   /** Where the kubeconfig is read from, as kubectl would. */
   readonly kubeconfig: KubeconfigSource;
+  /**
+   * The channel between the demos of one run, named by `name`: a new name for
+   * the outermost demo when undefined. Returns it and its name (for nested demos).
+   */
+  channel(name: string | undefined): { readonly name: string; readonly channel: RunChannel };
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -72,6 +78,8 @@ interface Inherited {
   typeout?: boolean;
   typing?: Typing;
   timeoutMs?: number;
+  /** The run's channel (`Q` in a nested demo ends them all). */
+  channel?: string;
 }
 
 const INHERIT_VAR = "DEMOSHTS_INHERIT";
@@ -264,7 +272,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`demoshts: ${path.basename(file)} was not run: nothing was executed.\n`);
     return EXIT.usage;
   }
-  io.stdout.write(options.json ? formatPlanJson(result.records) : formatPlanText(result.records));
+  const first = result.records.find((r) => r.depth === 0 && r.file === file);
+  io.stdout.write(
+    options.json
+      ? formatPlanJson(result.records)
+      : formatPlanText(result.records, { file, line: first?.line ?? 1 }),
+  );
   return EXIT.ok;
 }
 
@@ -332,7 +345,9 @@ async function live(
     width: io.columns,
     quietFailure: TRUTHY.test(io.env.DEMOSH_QUIET_FAILURE ?? ""),
     interactive: io.stdinIsTTY,
+    screen: io.stdoutIsTTY,
   };
+  const { name: channelName, channel } = io.channel(nested ? parent.channel : undefined);
   const handDown: Inherited = {
     ci: settings.ci,
     quiet: settings.quiet,
@@ -340,6 +355,7 @@ async function live(
     typeout: settings.typeout,
     typing,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
   const stage = stageOf(options);
@@ -375,6 +391,8 @@ async function live(
     onInterrupt: (listener: () => void) => io.onInterrupt(listener),
     guardContext: (expected: string) => io.guardContext(expected),
     now: () => io.now(),
+    channel,
+    outermost: !nested,
   };
   if (!staged) {
     const { runDemo } = await import("../run/run.js");
