@@ -262,6 +262,23 @@ async function record(cwd: string, commands: readonly string[]): Promise<void> {
 const md = (...commands: string[]): string =>
   ["<!-- @SHOW -->", "", "# Demo", "", "```sh", ...commands, "```", ""].join("\n");
 
+it("follows window resizes: programs see the new size, the recording notes it", async () => {
+  // The window's new size reaches the runner as a signal, in its own time: the command waits.
+  const wait = 'until [ "$(stty size)" = "50 120" ]; do sleep 0.05; done; echo "now $(stty size)"';
+  const cwd = workspace({ "demo.md": md("stty size", wait) });
+  const p = startDemo([...FAST, "--record", "talk.cast", "demo.md"], { cwd });
+  await p.waitFor("$ stty size");
+  p.write("\r");
+  await p.waitFor("40 100");
+  await p.waitFor("$ until");
+  p.resize(120, 50);
+  p.write("\r");
+  await p.waitFor("now 50 120");
+  expect(await p.exited()).toBe(0);
+  const { events } = readCast(path.join(cwd, "talk.cast"));
+  expect(events.filter((e) => e[1] === "r").map((e) => e[2])).toEqual(["120x50"]);
+});
+
 describe("--replay", () => {
   it("presents as live but executes nothing: the canary is never made, the output is shown", async () => {
     const canary = 'touch canary.txt; echo "made-$((3*3))"';
