@@ -115,6 +115,7 @@ Keys (presenter):
   +       skip this command
   Q       quit (capital Q)
   Ctrl-C  interrupt the running command; the demo goes on
+  R       with --fallback: play the recorded output instead of running
 
 CI mode (--ci, or when standard input is not a terminal, or CI is set):
   no typing and no waits; every command is printed with its file:line

@@ -148,7 +148,11 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     presenter && request.blurb
       ? async () => {
           const { renderNotice } = await import("../present/render.js");
-          deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+          const blurb =
+            deps.extras?.standIn?.mode === "fallback"
+              ? BLURB.replace("Q quits.", "R plays the recording instead, Q quits.")
+              : BLURB;
+          deps.stdout.write(`${renderNotice(blurb, style)}\n`);
           return presenter.waitKey();
         }
       : undefined;
