@@ -62,6 +62,8 @@ export interface PlaybackIo {
   write(data: string): void;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Told when a step starts and stops playing. */
+  playing?(on: boolean): void;
 }
 
 /**
@@ -105,7 +107,13 @@ export class RecordedStandIn implements StandIn {
   async play(p: Presentation): Promise<ShellRun | undefined> {
     const found = this.recording.index.take(keyOf(p));
     if (found.kind !== "recorded") return undefined;
-    const durationMs = await playStep(this.recording.cast, found.step, this.io);
+    this.io.playing?.(true);
+    let durationMs: number;
+    try {
+      durationMs = await playStep(this.recording.cast, found.step, this.io);
+    } finally {
+      this.io.playing?.(false);
+    }
     return {
       status: found.step.status,
       errexit: found.step.errexit,

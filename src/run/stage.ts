@@ -158,11 +158,11 @@ export async function runStaged(
   const stopResize = ci ? () => {} : io.onResize((columns, rows) => screen.resized(columns, rows));
   const standIn =
     recording &&
-    new RecordedStandIn(
-      stage.replay !== undefined ? "replay" : "fallback",
-      recording,
-      playbackIo((data) => screen.terminalOutput(data)),
-    );
+    new RecordedStandIn(stage.replay !== undefined ? "replay" : "fallback", recording, {
+      ...playbackIo((data) => screen.terminalOutput(data)),
+      // Keys typed while recorded output plays are not the next step's keys.
+      playing: (on) => terminal.dropKeys(on),
+    });
   const extras: LiveExtras = {
     ...(recorder ? { listen: recorder.listen } : {}),
     ...(standIn ? { standIn } : {}),

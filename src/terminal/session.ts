@@ -35,6 +35,7 @@ function signalName(signal: number): string {
 export class PtyTerminal {
   private term: IPty | undefined;
   private forwarding = false;
+  private dropping = false;
   private keyListener: DataListener | undefined;
   /** Keys typed while neither the presenter nor a command took them. */
   private unclaimed: string[] = [];
@@ -155,6 +156,12 @@ export class PtyTerminal {
     }
   }
 
+  /** Drops every key typed meanwhile (while recorded output plays, nothing reads them). */
+  dropKeys(on: boolean): void {
+    this.dropping = on;
+    if (on) this.unclaimed = [];
+  }
+
   /** Resolves when `count` marks have been seen, or after `timeoutMs`. */
   waitForMark(count: number, timeoutMs = MARK_WAIT_MS): Promise<void> {
     if (this.marks >= count) return Promise.resolve();
@@ -187,6 +194,7 @@ export class PtyTerminal {
   }
 
   private input_(data: string): void {
+    if (this.dropping) return;
     if (this.forwarding && this.term) this.term.write(data);
     else if (this.keyListener) this.keyListener(data);
     else this.unclaimed.push(data);

@@ -328,6 +328,24 @@ describe("--replay", () => {
   });
 });
 
+it("--replay: keys pressed while recorded output plays are not taken for the next step", async () => {
+  const slow = 'sleep 1; echo "slow-$((5+5))"';
+  const cwd = workspace({ "demo.md": md(slow, 'echo "next-$((1+1))"') });
+  await record(cwd, [slow, 'echo "next-$((1+1))"']);
+  const p = startDemo([...FAST, "--replay", "talk.cast", "demo.md"], { cwd });
+  await p.waitFor(`$ ${slow}`);
+  p.write("\r");
+  p.write("+");
+  await p.waitFor("slow-10");
+  await p.waitFor('$ echo "next-$((1+1))"');
+  const meanwhile = await settle(p);
+  expect(meanwhile).not.toContain("...skipping");
+  expect(meanwhile).not.toContain("next-2");
+  p.write("\r");
+  await p.waitFor("next-2");
+  expect(await p.exited()).toBe(0);
+});
+
 describe("--fallback", () => {
   it("after a command fails on stage, says so in one line, plays the recording and goes on", async () => {
     const cwd = workspace({
