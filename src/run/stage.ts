@@ -116,7 +116,12 @@ export async function runStaged(
     now: () => deps.now(),
   });
   if (!loaded?.ok) {
-    if (loaded) say(deps.stderr, `${loaded.reason}; commands run directly on this terminal.`);
+    if (loaded) {
+      say(
+        deps.stderr,
+        `${loaded.reason}; commands run directly on this terminal, and --record and --replay are not available.`,
+      );
+    }
     const standIn =
       recording &&
       new RecordedStandIn(

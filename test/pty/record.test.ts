@@ -369,6 +369,24 @@ describe("--fallback", () => {
     expect(after).toBe(before);
   });
 
+  it("after a command runs past --timeout, plays the recording and goes on", async () => {
+    const hangs = 'if [ -f hang ]; then sleep 30; fi; echo "out-$((2*3))"';
+    const cwd = workspace({ "demo.md": md(hangs, "echo done") });
+    await record(cwd, [hangs, "echo done"]);
+    fs.writeFileSync(path.join(cwd, "hang"), "");
+    const p = startDemo([...FAST, "--timeout", "1s", "--fallback", "talk.cast", "demo.md"], {
+      cwd,
+    });
+    await p.waitFor("$ if [ -f hang ]");
+    p.write("\r");
+    const line = await p.waitFor("out-6", 10_000);
+    expect(line).toContain("...timed out after 1s; playing the recording:\n");
+    await p.waitFor("$ echo done");
+    p.write("\r");
+    await p.waitFor(/^done$/m);
+    expect(await p.exited()).toBe(0);
+  });
+
   it("R plays the recorded output instead of running the command", async () => {
     const cwd = workspace({ "demo.md": md('touch canary.txt; echo "made-$((3*3))"', "echo done") });
     await record(cwd, ['touch canary.txt; echo "made-$((3*3))"', "echo done"]);
