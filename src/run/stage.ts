@@ -192,8 +192,8 @@ export async function runStaged(
   } finally {
     terminal.stop();
     stopResize();
-    // A demo that could not start leaves an older recording as it was.
-    if (recorder && code === 2 && recorder.commands === 0) recorder.discard();
+    // A run that ran no command (it could not start, or Q at once) leaves an older recording be.
+    if (recorder && recorder.commands === 0) recorder.discard();
     else recorder?.finish();
   }
 }
