@@ -426,6 +426,16 @@ describe("without the pty module", () => {
     expect(p.output().split("commands run directly").length - 1).toBe(1);
   });
 
+  it("a CI run and a dry run never try to load it", async () => {
+    const cwd = workspace({ "demo.md": md('echo "ran-$((1+1))"') });
+    const ci = start(["--ci", "demo.md"], cwd);
+    expect(await ci.exited()).toBe(0);
+    expect(ci.output()).toContain("ran-2");
+    const dry = start(["--dry-run", "demo.md"], cwd);
+    expect(await dry.exited()).toBe(0);
+    expect(`${ci.output()}${dry.output()}`).not.toContain("node-pty");
+  });
+
   it.each([["--record"], ["--replay"]])("%s refuses with exit 2 and the reason", async (flag) => {
     const cwd = workspace({ "demo.md": md("touch canary.txt"), "talk.cast": "" });
     const p = start([...FAST, flag, "talk.cast", "demo.md"], cwd);
