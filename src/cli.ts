@@ -265,12 +265,23 @@ try {
       saveTerminal();
       return new TerminalKeys(process.stdin);
     },
-    startShell: (start) => {
+    rawInput: () => {
+      takeSignals();
+      saveTerminal();
+      return process.stdin;
+    },
+    rows: process.stdout.rows || 24,
+    onResize: (listener) => {
+      const resized = (): void => listener(process.stdout.columns || 80, process.stdout.rows || 24);
+      process.stdout.on("resize", resized);
+      return () => process.stdout.off("resize", resized);
+    },
+    startShell: (start, make = (options) => new BashSession(options)) => {
       takeSignals();
       saveTerminal();
       // Passing output through changes nothing for a command only where it was no terminal.
       const tee = start.keepOutput && !process.stdout.isTTY && !process.stderr.isTTY;
-      const session = new BashSession(
+      const session = make(
         tee
           ? {
               ...start,
@@ -281,6 +292,7 @@ try {
       sessions.add(session);
       return session;
     },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
     now: () => Date.now(),
     kindOf: (file) => {
@@ -366,10 +378,6 @@ try {
             },
           }
         : undefined,
-    onResize: (listener) => {
-      process.stdout.on("resize", listener);
-      return () => process.stdout.off("resize", listener);
-    },
     channel: (name) => {
       const base =
         name ??

@@ -1,14 +1,16 @@
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { KubeconfigSource } from "../kube/kubeconfig.js";
-import type { Keys } from "../present/keys.js";
+import type { KeyInput, Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import type { Screen } from "../present/status.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { RunFiles } from "../run/cockpit.js";
 import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
+import type { Stage } from "../run/stage.js";
 import type { Step } from "../script/types.js";
+import type { BashOptions, BashSession } from "../session/bash.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
 import type { Output } from "./io.js";
@@ -39,7 +41,15 @@ export interface CliIo {
   readonly colorLevel: 0 | 1 | 2 | 3;
   /** The presenter's keys (only asked for when a presenter runs the demo). */
   keys(): Keys;
-  startShell(start: ShellStart): Shell;
+  /** The terminal's input, for a run that keeps it in raw mode throughout (on a pty). */
+  rawInput(): KeyInput;
+  /** The terminal's height. */
+  readonly rows: number;
+  /** Calls `listener` when the window changes size; returns how to stop. */
+  onResize(listener: (columns: number, rows: number) => void): () => void;
+  /** Starts a bash session (`make` builds it; a direct session by default). */
+  startShell(start: ShellStart, make?: (options: BashOptions) => BashSession): Shell;
+  sleep(ms: number): Promise<void>;
   random(): number;
   now(): number;
   /** Calls `listener` on SIGINT; returns how to stop listening. */
@@ -59,8 +69,6 @@ export interface CliIo {
   readonly files: RunFiles;
   /** The terminal standard output shows, or undefined when it is not one. */
   screen(): Screen | undefined;
-  /** Calls `listener` when the terminal is resized; returns how to stop. */
-  onResize(listener: () => void): () => void;
   /**
    * The channel between the demos of one run, named by `name`: a new name for
    * the outermost demo when undefined. Returns it and its name (for nested demos).
@@ -102,6 +110,12 @@ interface Options {
   resume?: boolean;
   from?: string;
   report?: string[];
+  record?: string;
+  replay?: string;
+  fallback?: string;
+  cols?: string;
+  rows?: string;
+  pty: boolean;
 }
 
 const HELP_AFTER = `
@@ -113,6 +127,7 @@ Keys (presenter):
   Q       quit the whole run, nested demos too (capital Q)
   s       show or hide the status line
   Ctrl-C  interrupt the running command; the demo goes on
+  R       with --fallback: play the recorded output instead of running
 
 On stage, the position and the session's state are saved after each step
 (in $XDG_STATE_HOME/demoshts, else ~/.local/state/demoshts): after a crash,
@@ -124,6 +139,19 @@ CI mode (--ci, or when standard input is not a terminal, or CI is set):
   before it runs; the run stops at the first failing command (exit 1)
   unless --keep-going. Mark a command whose failure is part of the story
   with @fails on the line before it (#@fails, or <!-- @fails -->).
+
+Recording (on a pseudo-terminal; --no-pty runs bash straight on the terminal):
+  --record talk.cast     records what the audience sees (asciicast v2) with
+                         headings as chapter markers; the steps go to
+                         talk.cast.steps. In CI mode the terminal is --cols x
+                         --rows (100x30).
+  --replay talk.cast     presents the demo as live (typing, keys) but runs
+                         nothing: each command's recorded output is played.
+  --fallback talk.cast   runs live; a shown command that fails or times out is
+                         followed by its recorded output. R (at a command)
+                         plays the recording instead of running it.
+  demoshts check --replay talk.cast FILE   which steps are recorded or stale
+  demoshts export talk.cast --html talk.html   one page that plays it
 
 Arguments:
   Options go before FILE; the words after FILE go to the demo as $1, $2, ...
@@ -194,6 +222,10 @@ function describeStep(step: Step, depth = 0): string[] {
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === "check" || argv[0] === "doctor") return checkOrDoctor(argv[0], argv.slice(1), io);
+  if (argv[0] === "export") {
+    const { exportCommand } = await import("./export.js");
+    return exportCommand(argv.slice(1), io);
+  }
   const program = new Command()
     .name("demoshts")
     .description(
@@ -229,6 +261,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "write a report of every command run: junit=FILE or json=FILE (repeatable)",
       collect,
     )
+    .option("--record <file>", "record the run as asciicast v2 (its steps go to FILE.steps)")
+    .option("--replay <file>", "present the demo from a recording: nothing is executed")
+    .option("--fallback <file>", "run live; play the recorded output of a command that fails")
+    .option("--cols <n>", "with --record in CI mode: the terminal's width (default 100)")
+    .option("--rows <n>", "with --record in CI mode: the terminal's height (default 30)")
+    .option("--no-pty", "run bash directly on this terminal, not on a pseudo-terminal")
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -447,6 +485,16 @@ async function live(
     channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  const stage = stageOf(options);
+  if (typeof stage === "string") {
+    io.stderr.write(`demoshts: ${stage}\n`);
+    return EXIT.usage;
+  }
+  const staged =
+    stage.record !== undefined ||
+    stage.replay !== undefined ||
+    stage.fallback !== undefined ||
+    (!ci && stage.pty && !nested);
   const screen = ci ? undefined : io.screen();
   // The cockpit's modules load only when something needs them: CI's start-up stays quick.
   const wanted =
@@ -459,52 +507,110 @@ async function live(
     (ci && io.env.GITHUB_STEP_SUMMARY) ||
     (nested && io.env.DEMOSHTS_CHANNEL) ||
     screen !== undefined;
-  const { runDemo } = await import("../run/run.js");
-  return runDemo(
-    {
-      file,
-      args,
-      load,
-      settings,
-      typing,
-      blurb,
-      summary: !nested,
-      kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
-      ...(wanted
-        ? {
-            cockpit: {
-              nested,
-              status: Boolean(options.status),
-              timings: options.timings,
-              reports,
-              resume: Boolean(options.resume),
-              from: options.from,
-              stepSummary: (ci && !nested && io.env.GITHUB_STEP_SUMMARY) || undefined,
-            },
-          }
-        : {}),
+  const request = {
+    file,
+    args,
+    load,
+    settings,
+    typing,
+    blurb,
+    summary: !nested,
+    kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
+    ...(wanted
+      ? {
+          cockpit: {
+            nested,
+            status: Boolean(options.status),
+            timings: options.timings,
+            reports,
+            resume: Boolean(options.resume),
+            from: options.from,
+            stepSummary: (ci && !nested && io.env.GITHUB_STEP_SUMMARY) || undefined,
+          },
+        }
+      : {}),
+  };
+  const env = { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) };
+  const deps = {
+    host,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env,
+    startShell: (start: ShellStart) => io.startShell(start),
+    // On a pseudo-terminal the keys come through it; elsewhere from the terminal itself.
+    keys: ci || staged ? undefined : io.keys(),
+    random: () => io.random(),
+    onInterrupt: (listener: () => void) => io.onInterrupt(listener),
+    guardContext: (expected: string) => io.guardContext(expected),
+    now: () => io.now(),
+    channel,
+    outermost: !nested,
+    cockpit: {
+      home: io.home ?? io.cwd,
+      files: io.files,
+      screen,
+      // The status line goes straight to the terminal: never into a recording.
+      terminal: io.stdout,
+      onResize: (listener: () => void) => io.onResize(listener),
     },
+  };
+  if (!staged) {
+    const { runDemo } = await import("../run/run.js");
+    return runDemo(request, deps);
+  }
+  const { runStaged } = await import("../run/stage.js");
+  return runStaged(
+    request,
+    { ...deps, keys: ci ? undefined : io.keys() },
+    { ...stage, pty: stage.pty && !nested },
     {
-      host,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      env: { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) },
-      startShell: (start) => io.startShell(start),
-      keys: ci ? undefined : io.keys(),
-      random: () => io.random(),
-      onInterrupt: (listener) => io.onInterrupt(listener),
-      guardContext: (expected) => io.guardContext(expected),
-      now: () => io.now(),
-      cockpit: {
-        home: io.home ?? io.cwd,
-        files: io.files,
-        screen,
-        onResize: (listener) => io.onResize(listener),
-      },
-      channel,
-      outermost: !nested,
+      cwd: io.cwd,
+      input: () => io.rawInput(),
+      stdoutIsTTY: io.stdoutIsTTY,
+      columns: io.columns,
+      rows: io.rows,
+      onResize: (listener) => io.onResize(listener),
+      term: io.env.TERM || "xterm-256color",
+      startShell: (start, make) => io.startShell(start, make),
+      sleep: (ms) => io.sleep(ms),
+      plan: { env, load, shellCommand: io.selfPath() },
     },
   );
+}
+
+/** Reads the recording options; a message when they do not go together. */
+function stageOf(options: Options): Stage | string {
+  const { record, replay, fallback } = options;
+  if (replay !== undefined && (record !== undefined || fallback !== undefined)) {
+    return "--replay goes alone: it runs nothing, so it neither records nor falls back";
+  }
+  if (!options.pty && (record !== undefined || replay !== undefined)) {
+    return `${record !== undefined ? "--record" : "--replay"} needs the pseudo-terminal: drop --no-pty`;
+  }
+  const size = (value: string | undefined, name: string, fallback: number): number | string => {
+    if (value === undefined) return fallback;
+    if (record === undefined) return `--${name} goes with --record`;
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || n < 10 || n > 1000) {
+      return `--${name} ${value} is not a number of ${name === "cols" ? "columns" : "rows"} from 10 to 1000`;
+    }
+    return n;
+  };
+  const columns = size(options.cols, "cols", 100);
+  if (typeof columns === "string") return columns;
+  const rows = size(options.rows, "rows", 30);
+  if (typeof rows === "string") return rows;
+  for (const [flag, file] of [
+    ["--record", record],
+    ["--replay", replay],
+    ["--fallback", fallback],
+  ] as const) {
+    if (file === "") return `${flag} needs a file name`;
+  }
+  if (record !== undefined && record === (fallback ?? replay)) {
+    return `--record ${record} would overwrite the recording it falls back to: record to another file`;
+  }
+  return { record, replay, fallback, pty: options.pty, columns, rows };
 }
 
 const ARGUMENT_RULE = `
@@ -528,8 +634,13 @@ What it reports, each as file:line: error|warning|note: message:
 Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
 printed as GitHub Actions annotations.
 
+With --replay talk.cast it checks the recording instead: each command the demo
+runs is recorded, recorded at another line, stale (the command changed since)
+or missing; a replay shows stale and missing commands as skipped.
+
 Exit codes:
-  0  no errors   1  errors found   2  the check could not run   130  Ctrl-C
+  0  no errors (with --replay: every command recorded)   1  errors found (stale
+  or missing)   2  the check could not run   130  Ctrl-C
 `;
 
 const DOCTOR_HELP = `${ARGUMENT_RULE}
@@ -567,7 +678,11 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
   if (which === "check") {
     command
       .option("--crds <files...>", "more CRD files to validate manifests against")
-      .option("--format <format>", "text or json", "text");
+      .option("--format <format>", "text or json", "text")
+      .option(
+        "--replay <recording>",
+        "instead: list which commands the recording (--record) has, and which are stale",
+      );
   }
   try {
     command.parse([...argv], { from: "user" });
@@ -581,6 +696,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     builtins: boolean;
     crds?: string[];
     format?: string;
+    replay?: string;
   }>();
   const [file, words = []] = command.processedArgs as [string, string[] | undefined];
   const args = demoArguments(command, file, words, io);
@@ -608,6 +724,10 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     githubActions: io.env.GITHUB_ACTIONS === "true",
     shellCommand: io.selfPath(),
   };
+  if (which === "check" && opts.replay !== undefined) {
+    const { checkRecording } = await import("./check-recording.js");
+    return checkRecording(opts.replay, request, io);
+  }
   if (which === "check") {
     const { runCheck } = await import("../check/check.js");
     return runCheck(request, io);

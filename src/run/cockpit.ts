@@ -60,6 +60,8 @@ export interface CockpitDeps {
   readonly now: () => number;
   /** The terminal, when standard output is one (presenter mode). */
   readonly screen: Screen | undefined;
+  /** Where the status line is written: the terminal itself, never a recording. */
+  readonly terminal?: Output;
   onResize(listener: () => void): () => void;
 }
 
@@ -282,7 +284,12 @@ export class Cockpit {
     }
     const screen = deps.screen;
     if (screen && !request.ci && (request.status || outer?.status)) {
-      this.status = new StatusLine(deps.stdout, screen, (w) => this.statusText(w), request.nested);
+      this.status = new StatusLine(
+        deps.terminal ?? deps.stdout,
+        screen,
+        (w) => this.statusText(w),
+        request.nested,
+      );
     }
     return undefined;
   }
@@ -341,7 +348,7 @@ export class Cockpit {
   toggleStatus(): void {
     if (this.status === undefined && this.deps.screen) {
       this.status = new StatusLine(
-        this.deps.stdout,
+        this.deps.terminal ?? this.deps.stdout,
         this.deps.screen,
         (w) => this.statusText(w),
         this.request.nested,

@@ -9,7 +9,7 @@ import type { HookStep, Script } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
 import type { Cockpit, CockpitDeps, CockpitRequest } from "./cockpit.js";
-import { LiveDriver, type LiveSettings } from "./live.js";
+import { LiveDriver, type LiveExtras, type LiveSettings } from "./live.js";
 
 /** What a live run needs to know, beyond the script. */
 export interface RunRequest {
@@ -79,11 +79,13 @@ export interface RunDeps {
   /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
   guardContext(expected: string): Promise<GuardVerdict>;
   /** What the cockpit needs beyond the above (absent: no cockpit, as in unit tests). */
-  readonly cockpit?: Pick<CockpitDeps, "home" | "files" | "screen" | "onResize">;
+  readonly cockpit?: Pick<CockpitDeps, "home" | "files" | "screen" | "terminal" | "onResize">;
   /** Shared with the nested demos of this run; the outermost demo owns it. */
   readonly channel: RunChannel;
   /** Is this the outermost demo of the run (not `$SHELL other.md`)? */
   readonly outermost: boolean;
+  /** Listeners of the run, and a recording standing in for the shell. */
+  readonly extras?: LiveExtras;
 }
 
 /** The key that shows or hides the status line during a talk. */
@@ -173,7 +175,13 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     ...(cockpit?.keepOutput ? { keepOutput: true } : {}),
   });
   const presenter = deps.keys
-    ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
+    ? new Presenter(
+        deps.stdout,
+        deps.keys,
+        deps.random,
+        request.typing,
+        deps.extras?.standIn?.mode === "fallback",
+      )
     : undefined;
   if (presenter && cockpit) {
     const toggle = cockpit;
@@ -188,7 +196,11 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     presenter && request.blurb
       ? async () => {
           const { renderNotice } = await import("../present/render.js");
-          deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+          const blurb =
+            deps.extras?.standIn?.mode === "fallback"
+              ? BLURB.replace("Q quits.", "R plays the recording instead, Q quits.")
+              : BLURB;
+          deps.stdout.write(`${renderNotice(blurb, style)}\n`);
           return presenter.waitKey();
         }
       : undefined;
@@ -200,6 +212,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     request.settings,
     deps.channel,
     opening,
+    deps.extras,
     cockpit?.hooks,
   );
   const onInterrupt = (): void => {
