@@ -77,6 +77,21 @@ describe("the status line", () => {
     expect(after.join("\n")).not.toMatch(/step \d\/2/);
   });
 
+  it("is never written into a recording", async () => {
+    const cwd = workspace({ "demo.md": DEMO });
+    const p = startScreen([...FAST, "--status", "--record", "talk.cast", "demo.md"], { cwd });
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line");
+    p.write("\r");
+    await p.until((r) => /step 2\/2/.test(last(r)), "step 2/2");
+    p.write("\r");
+    await p.until((r) => r.includes("said-hello"), "the greeting");
+    expect(await p.exited()).toBe(0);
+    const cast = fs.readFileSync(path.join(cwd, "talk.cast"), "utf8");
+    expect(cast).toContain("said-hello");
+    expect(cast).not.toMatch(/step \d\/2/);
+    expect(cast).not.toContain("\\u001b[1;11r");
+  });
+
   it("comes and goes with the S key, and follows a resize", async () => {
     const cwd = workspace({ "demo.md": DEMO });
     const p = startScreen([...FAST, "demo.md"], { cwd });
