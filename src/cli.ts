@@ -2,15 +2,18 @@
 import { execFile, spawnSync } from "node:child_process";
 import {
   accessSync,
-  chmodSync,
+  closeSync,
   constants,
-  existsSync,
+  fchmodSync,
+  lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
@@ -73,28 +76,84 @@ function launcherBody(): string {
 }
 
 /**
+ * A directory only this user can write, made if missing: owned by us, not a
+ * symlink, no write bit for group or others. Anything else at the path may have
+ * been planted by another user, so it is refused (the reason is returned).
+ */
+function privateDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return String((error as Error).message);
+  }
+  const stat = lstatSync(dir);
+  if (stat.isSymbolicLink()) return `${dir} is a symbolic link`;
+  if (!stat.isDirectory()) return `${dir} is not a directory`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid)
+    return `${dir} belongs to another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o022) !== 0) {
+    return `${dir} can be written by others (mode ${(stat.mode & 0o777).toString(8)})`;
+  }
+  return undefined;
+}
+
+/** Is `file` our launcher already: a regular file of ours, written by us alone, with this text? */
+function isOurLauncher(file: string, body: string): boolean {
+  try {
+    const stat = lstatSync(file);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) return false;
+    if ((stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) return false;
+    return readFileSync(file, "utf8") === body;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * `$SHELL` must be one absolute command that runs this tool however it was
- * installed: a tiny launcher naming this node and this script, made once.
+ * installed: a tiny launcher naming this node and this script, made once, in a
+ * directory that nobody else can write.
  */
 function launcher(): string {
   const body = launcherBody();
-  const places = launcherPlaces();
-  for (const file of places) {
+  const refused: string[] = [];
+  for (const file of launcherPlaces()) {
+    const hashDir = path.dirname(file);
+    const base = path.dirname(hashDir);
     try {
-      if (!existsSync(file)) {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const temporary = `${file}.${process.pid}`;
-        writeFileSync(temporary, body, { mode: 0o755 });
-        chmodSync(temporary, 0o755);
+      // The cache's parents are the user's own; the last two levels are checked.
+      mkdirSync(path.dirname(base), { recursive: true, mode: 0o700 });
+      const why = privateDir(base) ?? privateDir(hashDir);
+      if (why) {
+        refused.push(why);
+        continue;
+      }
+      if (!isOurLauncher(file, body)) {
+        // A fresh name, created exclusively and never through a link, then renamed into place.
+        const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+        const fd = openSync(
+          temporary,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o700,
+        );
+        try {
+          writeSync(fd, body);
+          fchmodSync(fd, 0o755);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(temporary, file);
       }
       accessSync(file, constants.X_OK);
       return file;
-    } catch {
-      // Not writable, or not executable there: try the next place.
+    } catch (error) {
+      // Not writable, or not executable there (noexec): try the next place.
+      refused.push(String((error as Error).message));
     }
   }
-  throw new Error(`cannot write an executable launcher for $SHELL in ${places.join(" or ")}`);
+  throw new Error(`cannot make a safe launcher for $SHELL: ${refused.join("; ")}`);
 }
 
 // A reader that goes away (`demoshts --dry-run README.md | head`) is not an error.
@@ -116,6 +175,24 @@ function saveTerminal(): void {
     stdio: ["inherit", "pipe", "ignore"],
     encoding: "utf8",
   }).stdout?.trim();
+}
+
+let terminalReader: number | undefined;
+
+/** Reads and forgets what the terminal holds for its reader, without waiting for more. */
+function drainTerminal(): void {
+  try {
+    terminalReader ??= openSync(
+      "/dev/tty",
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
+    );
+    const buffer = Buffer.alloc(256);
+    while (readSync(terminalReader, buffer, 0, buffer.length, null) > 0) {
+      // Dropped.
+    }
+  } catch {
+    // EAGAIN: nothing (more) to drop; or no terminal to read.
+  }
 }
 
 /** Gives the terminal back as it was: settings, and a visible cursor. */
@@ -140,15 +217,43 @@ process.on("SIGINT", () => {
   if (interrupts > 1) finish(130);
   for (const listener of interruptListeners) listener();
 });
+let stopping = false;
 for (const [signal, code] of [
   ["SIGTERM", 143],
   ["SIGHUP", 129],
 ] as const) {
-  process.on(signal, () => finish(code));
+  process.on(signal, () => {
+    // A second signal while the session's processes get their grace: go at once.
+    if (stopping) process.exit(code);
+    stopping = true;
+    // SIGHUP: the terminal has gone; touching it now (modes, cursor) can only fail.
+    if (signal === "SIGHUP") terminalGone = true;
+    void terminate(code);
+  });
+}
+
+let terminalGone = false;
+
+/** Ends every session's processes (SIGTERM, then SIGKILL after a grace), then the run. */
+async function terminate(code: number): Promise<never> {
+  await Promise.all([...sessions].map((session) => session.terminate()));
+  return finish(code);
 }
 
 function finish(code: number): never {
-  for (const session of sessions) session.kill();
+  for (const session of sessions) void session.terminate(0);
+  if (terminalGone) {
+    // At exit Node 20 resets the modes of the terminals it started on, and aborts when that
+    // fails, as it does on a terminal that has hung up; it leaves closed descriptors alone.
+    for (const fd of [0, 1, 2]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+    }
+    process.exit(code);
+  }
   restoreTerminal();
   process.exit(code);
 }
@@ -201,7 +306,7 @@ try {
     colorLevel: level,
     keys: () => {
       saveTerminal();
-      return new TerminalKeys(process.stdin);
+      return new TerminalKeys(process.stdin, drainTerminal);
     },
     startShell: (start) => {
       saveTerminal();

@@ -88,6 +88,8 @@ export class LiveDriver implements Driver {
     private readonly err: Output,
     private readonly presenter: Presenter | undefined,
     private readonly settings: LiveSettings,
+    /** A step's file as an absolute path, for bash's own messages. */
+    private readonly absolute: (file: string) => string = (f) => f,
   ) {}
 
   get commandCount(): number {
@@ -158,8 +160,13 @@ export class LiveDriver implements Driver {
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      dropKeys: !this.settings.ci && this.settings.interactive,
+      file: this.absolute(p.step.loc.file),
+      line: p.step.loc.line,
     });
+    // Keys typed at a shown command must not act on the next step; hidden ones cost nothing.
+    if (!this.settings.ci && this.settings.interactive && p.display !== "hidden") {
+      this.presenter?.dropTyped();
+    }
     this.commandsRun++;
     this.blankShown = false;
     if (result.ended) return this.sessionEnded(p, result);
@@ -182,7 +189,7 @@ export class LiveDriver implements Driver {
     }
     if (this.interrupted) return { status: 130, stop: true, exited: false };
     if (ended?.signal || ended?.code === null || ended?.code === undefined) {
-      this.died = `the shell session was killed${ended?.signal ? ` (${ended.signal})` : ""} while running ${this.where(p.step)}: ${firstLine(p.text)}`;
+      this.died = `the shell session ended unexpectedly${ended?.signal ? ` (${ended.signal})` : ""}: the last step run was ${this.where(p.step)}: ${firstLine(p.text)}`;
       this.err.write(`demoshts: ${this.died}\n`);
       return { status: 1, stop: false, exited: true };
     }

@@ -98,10 +98,19 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     env: expected === undefined ? deps.env : { ...deps.env, DEMOSH_KUBE_CONTEXT: expected },
     cwd: deps.host.cwd,
   });
+  const ready = await shell.ready();
+  if (!ready.ok) {
+    await shell.close();
+    deps.stderr.write(`demoshts: ${ready.message}\n`);
+    deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
+    return 2;
+  }
   const presenter = deps.keys
     ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
     : undefined;
-  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings);
+  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings, (f) =>
+    path.resolve(deps.host.cwd, f),
+  );
   const onInterrupt = (): void => {
     driver.interrupted = true;
     shell.interrupt();
@@ -121,10 +130,14 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
       deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
       return 130;
     }
+    // An unattended run with a failure never ends green, even if the demo then ran `exit 0`.
+    const failedInCi = request.settings.ci && driver.failures.length > 0;
     const code =
       outcome.kind === "exited"
-        ? outcome.status
-        : outcome.kind === "failed" || (request.settings.ci && driver.failures.length > 0)
+        ? outcome.status === 0 && failedInCi
+          ? 1
+          : outcome.status
+        : outcome.kind === "failed" || failedInCi
           ? 1
           : 0;
     if (request.settings.ci && request.summary) {

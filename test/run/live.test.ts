@@ -102,7 +102,7 @@ describe("presenter: modes and keys", () => {
     const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one") }, "demo.sh", {
       keys: [RETURN],
     });
-    expect(run.shell.options[0]?.dropKeys).toBe(true);
+    expect(run.keys?.drops).toBe(1);
     expect(run.keys?.releases).toBeGreaterThan(0);
   });
 });
