@@ -310,7 +310,7 @@ try {
     },
     startShell: (start) => {
       saveTerminal();
-      const session = new BashSession(start);
+      const session = new BashSession({ ...start, ...(start.bash ? { bash: start.bash } : {}) });
       sessions.add(session);
       return session;
     },

@@ -64,6 +64,7 @@ interface Inherited {
 }
 
 const INHERIT_VAR = "DEMOSHTS_INHERIT";
+const BASH_VAR = "DEMOSHTS_BASH";
 const TRUTHY = /^(yes|true|t|y|1)$/i;
 
 interface Options {
@@ -80,6 +81,7 @@ interface Options {
   typeout: boolean;
   blurb: boolean;
   kubeContext?: string;
+  bash?: string;
 }
 
 const HELP_AFTER = `
@@ -107,6 +109,11 @@ Dry run:
   ifhooks from the environment, nested $SHELL demos) and prints every step
   with its file:line, what the audience would see and where a key would be
   pressed. It executes nothing: no command, no assignment, no $( ).
+
+Requirements:
+  bash 4.0 or newer runs the demo: bash on PATH, or the one named with
+  --bash PATH or DEMOSHTS_BASH=PATH (macOS ships bash 3.2: brew install bash).
+  Linux and macOS are supported.
 
 Exit codes:
   0    every step was fine
@@ -180,6 +187,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option(
       "--kube-context <name>",
       "refuse to start unless the current Kubernetes context is NAME and its API server answers",
+    )
+    .option(
+      "--bash <path>",
+      `the bash to run the demo with (4.0 or newer; default: $${BASH_VAR}, else bash on PATH)`,
     )
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
@@ -302,6 +313,7 @@ async function live(
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  const bash = options.bash ?? (io.env[BASH_VAR] || undefined);
   const { runDemo } = await import("../run/run.js");
   return runDemo(
     {
@@ -313,12 +325,19 @@ async function live(
       blurb,
       summary: !nested,
       kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
+      bash,
     },
     {
       host,
       stdout: io.stdout,
       stderr: io.stderr,
-      env: { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) },
+      env: {
+        ...io.env,
+        SHELL: io.selfCommand(),
+        [INHERIT_VAR]: JSON.stringify(handDown),
+        // Nested demos run with the same bash.
+        ...(bash === undefined ? {} : { [BASH_VAR]: bash }),
+      },
       startShell: (start) => io.startShell(start),
       keys: ci ? undefined : io.keys(),
       random: () => io.random(),

@@ -167,6 +167,10 @@ export class LiveDriver implements Driver {
     if (!this.settings.ci && this.settings.interactive && p.display !== "hidden") {
       this.presenter?.dropTyped();
     }
+    // Ctrl-C leaves the cursor after the terminal's ^C: the next prompt starts a line of its own.
+    if (this.presenter && !this.settings.ci && result.status === 130 && !result.ended) {
+      this.out.write("\n");
+    }
     this.commandsRun++;
     this.blankShown = false;
     if (result.ended) return this.sessionEnded(p, result);

@@ -21,6 +21,8 @@ export interface RunRequest {
   readonly blurb: boolean;
   /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
   readonly summary: boolean;
+  /** The bash to run the session with; `bash` from PATH when undefined. */
+  readonly bash?: string | undefined;
   /** The Kubernetes context the run must use (--kube-context or DEMOSH_KUBE_CONTEXT); a script's @kube-context applies otherwise. */
   readonly kubeContext: string | undefined;
 }
@@ -29,6 +31,8 @@ export interface RunRequest {
 export type GuardVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 export interface ShellStart {
+  /** The bash to run (--bash, DEMOSHTS_BASH); `bash` from PATH when undefined. */
+  readonly bash?: string | undefined;
   readonly argv0: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -92,6 +96,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   }
   const started = deps.now();
   const shell = deps.startShell({
+    bash: request.bash,
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,
     // Nested demos check the same context again when they start.

@@ -105,6 +105,18 @@ describe("presenter: modes and keys", () => {
     expect(run.keys?.drops).toBe(1);
     expect(run.keys?.releases).toBeGreaterThan(0);
   });
+
+  it("drops nothing after hidden commands: nobody typed at them", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("echo a", "echo b", "#@SHOW", "echo c") },
+      "demo.sh",
+      {
+        keys: [RETURN],
+      },
+    );
+    expect(run.shell.commands).toEqual(["echo a", "echo b", "echo c"]);
+    expect(run.keys?.drops).toBe(1);
+  });
 });
 
 describe("what is shown", () => {
