@@ -144,17 +144,24 @@ __dsh_enter() {
   if [[ -n $__dsh_px ]]; then POSIXLY_CORRECT=@{__dsh_px:1}; fi
 }
 __dsh_leave() {
-  __dsh_o=$- __dsh_run=0
+  __dsh_o=$- __dsh_run=0 __dsh_bo=:$BASHOPTS:
   __dsh_px=@{POSIXLY_CORRECT+=}@{POSIXLY_CORRECT-}
   __dsh_pm=0
   case :$SHELLOPTS: in *:posix:*) __dsh_pm=1 ;; esac
   # Special builtins come before functions in POSIX mode: the only safe way back.
   POSIXLY_CORRECT=y
   set +avux
-  export -n __dsh_s __dsh_o __dsh_run __dsh_px __dsh_pm POSIXLY_CORRECT
+  export -n __dsh_s __dsh_o __dsh_run __dsh_bo __dsh_px __dsh_pm POSIXLY_CORRECT
   if export -f builtin 2>/dev/null; then __dsh_hide builtin; fi
   if export -f command 2>/dev/null; then __dsh_hide command; fi
   unset POSIXLY_CORRECT
+  # Leaving POSIX mode resets some shell options: give the demo its own back.
+  for __dsh_so in expand_aliases inherit_errexit shift_verbose sourcepath interactive_comments; do
+    case $__dsh_bo in
+    *:$__dsh_so:*) builtin shopt -s "$__dsh_so" ;;
+    *) builtin shopt -u "$__dsh_so" ;;
+    esac
+  done
   __dsh_ifsset=@{IFS+1}0 __dsh_ifs=@{IFS-}
   IFS=$' \t\n'
   if (( __dsh_v5 )); then BASH_ARGV0=$__dsh_0; fi
@@ -174,7 +181,7 @@ __dsh_after() {
   if (( __dsh_ifsset )); then __dsh_ifsset=1; else __dsh_ifsset=0; fi
   case $__dsh_o in *e*) __dsh_e=1 ;; *) __dsh_e=0 ;; esac
   builtin set +e
-  if builtin shopt -q expand_aliases; then __dsh_al=1; else __dsh_al=0; fi
+  case $__dsh_bo in *:expand_aliases:*) __dsh_al=1 ;; *) __dsh_al=0 ;; esac
 }
 __dsh_query() {
   {
