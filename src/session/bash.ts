@@ -98,6 +98,7 @@ export class BashSession implements Shell {
   private settle: (ready: ShellReady) => void = () => {};
   private ready_: ShellReady | undefined;
   private pid = -1;
+  private lastFile: string | undefined;
 
   constructor(options: BashOptions) {
     this.now = options.now ?? Date.now;
@@ -198,7 +199,10 @@ export class BashSession implements Shell {
       this.pending.push(entry);
       const file = options.file ?? "";
       const line = options.line ?? 1;
-      this.send(`R0 ${line} ${file}\0${command}\0`);
+      // bash reads requests a byte at a time: the file is sent only when it changes.
+      const where = file === this.lastFile ? `${line}` : `${line} ${file}`;
+      this.lastFile = file;
+      this.send(`R${where}\0${command}\0`);
       if (options.timeoutMs !== undefined) {
         const timer = setTimeout(() => this.timeOut(entry), options.timeoutMs);
         const done = entry.resolve;

@@ -18,8 +18,8 @@
  * answer, so no descriptor of the channel is open while a command runs.
  *
  * Requests, each two NUL-terminated fields:
- *   `R0 <line> <file>` then the command: run it as the step at file:line (the
- *       digit is reserved for flags);
+ *   `R<line> <file>` then the command: run it as the step at file:line (the
+ *       file may be left out when it is the previous request's);
  *   `Q` then space-separated names (digits for $1...): report their values;
  *   `X` then nothing: end the session (the demo's EXIT trap runs).
  * Answers (NUL-terminated): `S<status> <errexit>` after a command; `v1<value>` or
@@ -79,7 +79,7 @@ const LOOP = [
   "if (( __dsh_rs != 0 )); then __dsh_broken; fi;",
   "case $__dsh_h in",
   "R*)",
-  "__dsh_h=${__dsh_h:3}; __dsh_l=${__dsh_h%% *}; __dsh_f=${__dsh_h#* };",
+  "__dsh_h=${__dsh_h:1}; __dsh_l=${__dsh_h%% *}; if [[ $__dsh_h == *' '* ]]; then __dsh_f=${__dsh_h#* }; fi;",
   "__dsh_prepare;",
   // From here on the demo's own settings are in force: nothing of ours may run but the eval.
   "__dsh_enter;",
@@ -152,16 +152,21 @@ __dsh_leave() {
   POSIXLY_CORRECT=y
   set +avux
   export -n __dsh_s __dsh_o __dsh_run __dsh_bo __dsh_px __dsh_pm POSIXLY_CORRECT
-  if export -f builtin 2>/dev/null; then __dsh_hide builtin; fi
-  if export -f command 2>/dev/null; then __dsh_hide command; fi
+  # (stderr is already /dev/null here: export's complaint about a missing function is not seen)
+  if export -f builtin; then __dsh_hide builtin; fi
+  if export -f command; then __dsh_hide command; fi
   unset POSIXLY_CORRECT
-  # Leaving POSIX mode resets some shell options: give the demo its own back.
-  for __dsh_so in expand_aliases inherit_errexit shift_verbose sourcepath interactive_comments; do
-    case $__dsh_bo in
-    *:$__dsh_so:*) builtin shopt -s "$__dsh_so" ;;
-    *) builtin shopt -u "$__dsh_so" ;;
-    esac
-  done
+  # POSIX mode changes some shell options on the way in and out: give the demo its own back.
+  case $__dsh_bo in *:expand_aliases:*) builtin shopt -s expand_aliases ;; esac
+  case $__dsh_bo in *:inherit_errexit:*) ;; *) builtin shopt -u inherit_errexit ;; esac
+  if [[ :$BASHOPTS: != "$__dsh_bo" ]]; then
+    for __dsh_so in shift_verbose sourcepath interactive_comments; do
+      case $__dsh_bo in
+      *:$__dsh_so:*) builtin shopt -s "$__dsh_so" ;;
+      *) builtin shopt -u "$__dsh_so" ;;
+      esac
+    done
+  fi
   __dsh_ifsset=@{IFS+1}0 __dsh_ifs=@{IFS-}
   IFS=$' \t\n'
   if (( __dsh_v5 )); then BASH_ARGV0=$__dsh_0; fi
@@ -170,7 +175,7 @@ __dsh_leave() {
 # aside, and give it back at the start of the next command.
 __dsh_hide() {
   __dsh_sv=0 __dsh_tx=
-  if ! export -f declare 2>/dev/null; then declare -f "$1" > "$__dsh_d/fn" && __dsh_sv=1; fi
+  if ! export -f declare; then declare -f "$1" > "$__dsh_d/fn" && __dsh_sv=1; fi
   unset -f "$1"
   if (( __dsh_sv )); then
     { IFS= builtin read -r -d '' __dsh_tx || :; } < "$__dsh_d/fn"
@@ -178,7 +183,6 @@ __dsh_hide() {
   fi
 }
 __dsh_after() {
-  if (( __dsh_ifsset )); then __dsh_ifsset=1; else __dsh_ifsset=0; fi
   case $__dsh_o in *e*) __dsh_e=1 ;; *) __dsh_e=0 ;; esac
   builtin set +e
   case $__dsh_bo in *:expand_aliases:*) __dsh_al=1 ;; *) __dsh_al=0 ;; esac
@@ -257,7 +261,7 @@ export function sessionLoop(options: LoopOptions): string {
     FUNCTIONS,
     "builtin trap '{ [[ $__dsh_run != 1 ]] || { __dsh_b=1; \\break 100000; }; } 2>/dev/null' INT",
     "builtin shopt -s expand_aliases",
-    "__dsh_e=0 __dsh_s=0 __dsh_run=0 __dsh_o= __dsh_al=1 __dsh_ifsset=0 __dsh_ifs= __dsh_fn= __dsh_px= __dsh_pm=0 __dsh_nl=$'\\n'",
+    "__dsh_f= __dsh_e=0 __dsh_s=0 __dsh_run=0 __dsh_o= __dsh_al=1 __dsh_ifsset=0 __dsh_ifs= __dsh_fn= __dsh_px= __dsh_pm=0 __dsh_nl=$'\\n'",
     "__dsh_v5=0; if (( BASH_VERSINFO[0] >= 5 )); then __dsh_v5=1; fi",
     `__dsh_loop=${q(LOOP)}`,
     "builtin shopt -u expand_aliases",
