@@ -15,7 +15,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
@@ -251,7 +250,14 @@ function takeSignals(): void {
 function fileChannel(base: string): RunChannel {
   const mark = (suffix: string) => {
     try {
-      writeFileSync(`${base}${suffix}`, "", { mode: 0o600 });
+      // Created, never written through: a link planted at the name makes this fail, harmlessly.
+      closeSync(
+        openSync(
+          `${base}${suffix}`,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        ),
+      );
     } catch {
       // Nowhere to write: the parent goes on as if nothing was said.
     }

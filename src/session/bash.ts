@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { ANSWERS, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
-import { alive, descendants, signalAll, signalDescendants } from "./proctree.js";
+import { alive, descendants, signalAll } from "./proctree.js";
 import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
 
 /** A started bash, however its standard streams are connected. */
@@ -99,6 +99,13 @@ export class BashSession implements Shell {
   private ready_: ShellReady | undefined;
   private pid = -1;
   private lastFile: string | undefined;
+  /** The session's watchdog: it outlives the runner on purpose, so it is never signalled. */
+  private watchdog = -1;
+
+  /** What the session started (its commands' processes), the watchdog left out. */
+  private tree(...roots: number[]): number[] {
+    return descendants(...roots).filter((pid) => pid !== this.watchdog);
+  }
 
   constructor(options: BashOptions) {
     this.now = options.now ?? Date.now;
@@ -235,7 +242,7 @@ export class BashSession implements Shell {
    */
   async terminate(graceMs = TERMINATE_GRACE_MS): Promise<void> {
     if (!this.exit && this.pid > 0) {
-      const first = descendants(this.pid);
+      const first = this.tree(this.pid);
       signalAll([...first, this.pid], "SIGTERM");
       const deadline = Date.now() + graceMs;
       let left = [...first, this.pid].filter(alive);
@@ -244,7 +251,7 @@ export class BashSession implements Shell {
         left = left.filter(alive);
       }
       const roots = [this.pid, ...first].filter(alive);
-      signalAll([...roots, ...descendants(...roots)], "SIGKILL");
+      signalAll([...roots, ...this.tree(...roots)], "SIGKILL");
     }
     this.cleanUp();
   }
@@ -253,7 +260,7 @@ export class BashSession implements Shell {
     if (!this.exit) {
       const exited = new Promise<void>((resolve) => this.child.onExit(() => resolve()));
       // Whatever the demo left running in the background ends with it.
-      signalDescendants(this.pid, "SIGTERM");
+      signalAll(this.tree(this.pid), "SIGTERM");
       if (this.ready_?.ok) this.send("X\0\0");
       else this.child.kill("SIGTERM");
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
@@ -283,13 +290,13 @@ export class BashSession implements Shell {
    */
   private stop(entry: Pending, signal: NodeJS.Signals): void {
     const pid = this.pid;
-    const first = descendants(pid);
+    const first = this.tree(pid);
     signalAll(first, signal);
     this.child.kill("SIGINT");
     setTimeout(() => {
       if (!this.pending.includes(entry)) return;
       const roots = [pid, ...first].filter(alive);
-      signalAll(descendants(...roots).concat(first.filter(alive)), "SIGKILL");
+      signalAll(this.tree(...roots).concat(first.filter(alive)), "SIGKILL");
       this.child.kill("SIGINT");
       setTimeout(() => {
         if (this.pending.includes(entry)) this.child.kill("SIGKILL");
@@ -308,7 +315,8 @@ export class BashSession implements Shell {
 
   private handshake(record: string): void {
     if (record.startsWith("H")) {
-      const [major = "0", minor = "0", , ...where] = record.slice(1).split(" ");
+      const [major = "0", minor = "0", watchdog = "", ...where] = record.slice(1).split(" ");
+      this.watchdog = Number(watchdog);
       if (!this.control) {
         try {
           this.openPipes();

@@ -5,7 +5,7 @@
  * in code that bash 3.2 still runs, so an older bash refuses cleanly.
  *
  * Start-up: bash makes its own two named pipes (requests, answers) in the
- * session's private directory, then reports `H<major> <minor> <pid> <path>` on
+ * session's private directory, then reports `H<major> <minor> <watchdog pid> <path>` on
  * the handshake channel (or `V<version> <path>` when it is too old, `F<why>` when
  * it cannot make the pipes). With the `fd3` channel the handshake goes to
  * descriptor 3, which a watchdog keeps and the session closes: when the runner
@@ -213,7 +213,7 @@ __dsh_tree() {
     found=0
     for (( i = 0; i + 1 < @{#rows[@]}; i += 2 )); do
       pid=@{rows[i]} ppid=@{rows[i+1]}
-      if [[ $list == *" $ppid "* && $list != *" $pid "* && $pid != "$BASHPID" ]]; then
+      if [[ $list == *" $ppid "* && $list != *" $pid "* && $pid != "$__dsh_me" ]]; then
         list="$list$pid "; found=1
       fi
     done
@@ -245,14 +245,14 @@ export function sessionLoop(options: LoopOptions): string {
     options.channel === "fd3"
       ? [
           `if ! command -p mkfifo -m 600 ${requests} ${answers}; then builtin printf 'Fcannot make the session pipes with mkfifo\\0' >&3; exit 97; fi`,
-          `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$$" "$BASH" >&3`,
-          // The watchdog is a grandchild: the demo's jobs, $! and wait never see it.
-          `( ( builtin trap '' INT HUP TERM QUIT; builtin read -r -d '' __dsh_x <&3; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & )`,
+          // Disowned, the watchdog is not among the demo's jobs, and wait does not wait for it.
+          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; builtin read -r -d '' __dsh_x <&3; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
+          `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$!" "$BASH" >&3`,
           "exec 3>&-",
         ]
       : [
-          `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$$" "$BASH" > ${answers}`,
-          `( ( builtin trap '' INT HUP TERM QUIT; while builtin kill -0 ${options.runner} 2>/dev/null; do command -p sleep 1; done; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & )`,
+          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; while builtin kill -0 ${options.runner} 2>/dev/null; do command -p sleep 1; done; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
+          `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$!" "$BASH" > ${answers}`,
         ];
   const boot = [
     `__dsh_d=${dir} __dsh_q=${requests} __dsh_a=${answers} __dsh_pid=$$ __dsh_0=$0`,
