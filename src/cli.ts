@@ -152,6 +152,8 @@ function launcher(): string {
 // A reader that goes away (`demoshts --dry-run README.md | head`) is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: NodeJS.ErrnoException) => {
+    // A terminal that hung up fails every write: the SIGHUP handler is already ending the run.
+    if (terminalGone || error.code === "EIO") return;
     if (error.code === "EPIPE") finish(typeof process.exitCode === "number" ? process.exitCode : 0);
     throw error;
   });
@@ -233,10 +235,15 @@ function takeSignals(): void {
   ] as const) {
     process.on(signal, () => {
       // A second signal while the session's processes get their grace: go at once.
-      if (stopping) process.exit(code);
-      stopping = true;
       // SIGHUP: the terminal has gone; touching it now (modes, cursor) can only fail.
       if (signal === "SIGHUP") terminalGone = true;
+      if (stopping) exitNow(code);
+      stopping = true;
+      if (signal === "SIGHUP") {
+        terminalGone = true;
+        // Whatever still reaches for the terminal (raw mode, a write) fails now: end quietly.
+        process.on("uncaughtException", () => finish(code));
+      }
       void terminate(code);
     });
   }
@@ -278,8 +285,8 @@ function fileChannel(base: string): RunChannel {
   };
 }
 
-function finish(code: number): never {
-  for (const session of sessions) void session.terminate(0);
+/** Exits; after a hang-up, without the reset of the terminal that Node would abort in. */
+function exitNow(code: number): never {
   if (terminalGone) {
     // At exit Node 20 resets the modes of the terminals it started on, and aborts when that
     // fails, as it does on a terminal that has hung up; it leaves closed descriptors alone.
@@ -290,8 +297,13 @@ function finish(code: number): never {
         // Already closed.
       }
     }
-    process.exit(code);
   }
+  process.exit(code);
+}
+
+function finish(code: number): never {
+  for (const session of sessions) void session.terminate(0);
+  if (terminalGone) exitNow(code);
   restoreTerminal();
   process.exit(code);
 }
