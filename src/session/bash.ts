@@ -42,8 +42,13 @@ export interface BashOptions {
   readonly now?: () => number;
   /** How bash is started; by default it shares the runner's terminal (see `inheritedStdio`). */
   readonly launch?: Launch;
-  /** The handshake channel `launch` provides: `fd3` needs `handshake` set. */
+  /** The handshake channel `launch` provides: `fd3` (the default) needs `handshake` set. */
   readonly channel?: HandshakeChannel;
+  /**
+   * Text bash writes to its terminal after each command, before answering, so a
+   * reader of that terminal knows it has seen all of the command's output.
+   */
+  readonly doneMark?: string;
 }
 
 /** bash with the runner's own stdin, stdout and stderr (or `stdio`), plus a pipe on descriptor 3. */
@@ -118,7 +123,8 @@ export class BashSession implements Shell {
       };
     });
     this.dir = mkdtempSync(path.join(tmpdir(), "demoshts-session-"));
-    const channel = options.channel ?? "fd3";
+    // A launcher of its own (a pseudo-terminal) has no descriptor 3 unless it says so.
+    const channel = options.channel ?? (options.launch ? "fifos" : "fd3");
     if (channel === "fifos") {
       // No descriptor 3 to report on: the runner makes the pipes, the handshake comes as an answer.
       const made = spawnSync(
@@ -133,7 +139,12 @@ export class BashSession implements Shell {
       }
       this.openPipes();
     }
-    const program = sessionLoop({ dir: this.dir, channel, runner: process.pid });
+    const program = sessionLoop({
+      dir: this.dir,
+      channel,
+      runner: process.pid,
+      ...(options.doneMark === undefined ? {} : { doneMark: options.doneMark }),
+    });
     const launch = options.launch ?? inheritedStdio();
     this.child = launch(
       this.bash,

@@ -57,6 +57,8 @@ export interface LoopOptions {
   readonly channel: HandshakeChannel;
   /** The runner's pid, which the `fifos` watchdog polls. */
   readonly runner: number;
+  /** Text written to the terminal after each command, before the answer. */
+  readonly doneMark?: string;
 }
 
 export const REQUESTS = "requests";
@@ -85,7 +87,7 @@ const LOOP = [
   "__dsh_enter;",
   '{ __dsh_status "$__dsh_p"; command eval "$__dsh_t"; } || { __dsh_s=$?; } 2>/dev/null;',
   "{ __dsh_leave; } 2>/dev/null;",
-  "__dsh_after;",
+  "__dsh_after; __dsh_mark;",
   '__dsh_answer "S$__dsh_s $__dsh_e";',
   ";;",
   "X*) builtin exit 0 ;;",
@@ -96,7 +98,7 @@ const LOOP = [
   "done;",
   // Only a Ctrl-C during a command gets here (the trap broke out of every loop).
   "{ __dsh_leave; } 2>/dev/null;",
-  "__dsh_s=130; __dsh_after;",
+  "__dsh_s=130; __dsh_after; __dsh_mark;",
   '__dsh_answer "S$__dsh_s $__dsh_e";',
   "builtin shopt -u expand_aliases;",
   'builtin eval "$__dsh_loop"',
@@ -263,6 +265,11 @@ export function sessionLoop(options: LoopOptions): string {
     "builtin shopt -s expand_aliases",
     "__dsh_f= __dsh_e=0 __dsh_s=0 __dsh_run=0 __dsh_o= __dsh_al=1 __dsh_ifsset=0 __dsh_ifs= __dsh_fn= __dsh_px= __dsh_pm=0 __dsh_nl=$'\\n'",
     "__dsh_v5=0; if (( BASH_VERSINFO[0] >= 5 )); then __dsh_v5=1; fi",
+    // On a terminal the runner reads, the mark tells it all of a command's output has come;
+    // /dev/tty reaches it even when the command redirected stdout.
+    options.doneMark === undefined
+      ? "__dsh_mark() { :; }"
+      : `__dsh_mark() { builtin printf '%s' ${q(options.doneMark)} 2>/dev/null > /dev/tty; }`,
     `__dsh_loop=${q(LOOP)}`,
     "builtin shopt -u expand_aliases",
   ]
