@@ -3,17 +3,22 @@ import { spawnSync } from "node:child_process";
 import {
   accessSync,
   appendFileSync,
-  chmodSync,
+  closeSync,
   constants,
   existsSync,
+  fchmodSync,
   fstatSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
+  readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
@@ -67,33 +72,91 @@ function launcherBody(): string {
 }
 
 /**
+ * A directory only this user can write, made if missing: owned by us, not a
+ * symlink, no write bit for group or others. Anything else at the path may have
+ * been planted by another user, so it is refused (the reason is returned).
+ */
+function privateDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return String((error as Error).message);
+  }
+  const stat = lstatSync(dir);
+  if (stat.isSymbolicLink()) return `${dir} is a symbolic link`;
+  if (!stat.isDirectory()) return `${dir} is not a directory`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid)
+    return `${dir} belongs to another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o022) !== 0) {
+    return `${dir} can be written by others (mode ${(stat.mode & 0o777).toString(8)})`;
+  }
+  return undefined;
+}
+
+/** Is `file` our launcher already: a regular file of ours, written by us alone, with this text? */
+function isOurLauncher(file: string, body: string): boolean {
+  try {
+    const stat = lstatSync(file);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) return false;
+    if ((stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) return false;
+    return readFileSync(file, "utf8") === body;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * `$SHELL` must be one absolute command that runs this tool however it was
- * installed: a tiny launcher naming this node and this script, made once.
+ * installed: a tiny launcher naming this node and this script, made once, in a
+ * directory that nobody else can write.
  */
 function launcher(): string {
   const body = launcherBody();
-  const places = launcherPlaces();
-  for (const file of places) {
+  const refused: string[] = [];
+  for (const file of launcherPlaces()) {
+    const hashDir = path.dirname(file);
+    const base = path.dirname(hashDir);
     try {
-      if (!existsSync(file)) {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const temporary = `${file}.${process.pid}`;
-        writeFileSync(temporary, body, { mode: 0o755 });
-        chmodSync(temporary, 0o755);
+      // The cache's parents are the user's own; the last two levels are checked.
+      mkdirSync(path.dirname(base), { recursive: true, mode: 0o700 });
+      const why = privateDir(base) ?? privateDir(hashDir);
+      if (why) {
+        refused.push(why);
+        continue;
+      }
+      if (!isOurLauncher(file, body)) {
+        // A fresh name, created exclusively and never through a link, then renamed into place.
+        const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+        const fd = openSync(
+          temporary,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o700,
+        );
+        try {
+          writeSync(fd, body);
+          fchmodSync(fd, 0o755);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(temporary, file);
       }
       accessSync(file, constants.X_OK);
       return file;
-    } catch {
-      // Not writable, or not executable there: try the next place.
+    } catch (error) {
+      // Not writable, or not executable there (noexec): try the next place.
+      refused.push(String((error as Error).message));
     }
   }
-  throw new Error(`cannot write an executable launcher for $SHELL in ${places.join(" or ")}`);
+  throw new Error(`cannot make a safe launcher for $SHELL: ${refused.join("; ")}`);
 }
 
 // A reader that goes away (`demoshts --dry-run README.md | head`) is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: NodeJS.ErrnoException) => {
+    // A terminal that hung up fails every write: the SIGHUP handler is already ending the run.
+    if (terminalGone || error.code === "EIO") return;
     if (error.code === "EPIPE") finish(typeof process.exitCode === "number" ? process.exitCode : 0);
     throw error;
   });
@@ -127,7 +190,25 @@ function saveTerminal(): void {
 /** The row the status line holds, if one is up: an abrupt exit must give the row back. */
 let statusRow: number | undefined;
 
-/** Gives the terminal back as it was: settings, scroll region, and a visible cursor. */
+let terminalReader: number | undefined;
+
+/** Reads and forgets what the terminal holds for its reader, without waiting for more. */
+function drainTerminal(): void {
+  try {
+    terminalReader ??= openSync(
+      "/dev/tty",
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
+    );
+    const buffer = Buffer.alloc(256);
+    while (readSync(terminalReader, buffer, 0, buffer.length, null) > 0) {
+      // Dropped.
+    }
+  } catch {
+    // EAGAIN: nothing (more) to drop; or no terminal to read.
+  }
+}
+
+/** Gives the terminal back as it was: settings, and a visible cursor. */
 function restoreTerminal(): void {
   if (statusRow !== undefined && process.stdout.isTTY) {
     process.stdout.write(`\u001b7\u001b[${statusRow};1H\u001b[2K\u001b[r\u001b8`);
@@ -150,6 +231,15 @@ function restoreTerminal(): void {
 // the shell sees 130 (Ctrl-C) or 143 (SIGTERM).
 const interruptListeners = new Set<() => void>();
 let interrupts = 0;
+let stopping = false;
+let terminalGone = false;
+
+/** Ends every session's processes (SIGTERM, then SIGKILL after a grace), then the run. */
+async function terminate(code: number): Promise<never> {
+  await Promise.all([...sessions].map((session) => session.terminate()));
+  return finish(code);
+}
+
 let signalsTaken = false;
 function takeSignals(): void {
   if (signalsTaken) return;
@@ -164,7 +254,19 @@ function takeSignals(): void {
     ["SIGTERM", 143],
     ["SIGHUP", 129],
   ] as const) {
-    process.on(signal, () => finish(code));
+    process.on(signal, () => {
+      // A second signal while the session's processes get their grace: go at once.
+      // SIGHUP: the terminal has gone; touching it now (modes, cursor) can only fail.
+      if (signal === "SIGHUP") terminalGone = true;
+      if (stopping) exitNow(code);
+      stopping = true;
+      if (signal === "SIGHUP") {
+        terminalGone = true;
+        // Whatever still reaches for the terminal (raw mode, a write) fails now: end quietly.
+        process.on("uncaughtException", () => finish(code));
+      }
+      void terminate(code);
+    });
   }
 }
 
@@ -176,7 +278,14 @@ function takeSignals(): void {
 function fileChannel(base: string): RunChannel {
   const mark = (suffix: string) => {
     try {
-      writeFileSync(`${base}${suffix}`, "", { mode: 0o600 });
+      // Created, never written through: a link planted at the name makes this fail, harmlessly.
+      closeSync(
+        openSync(
+          `${base}${suffix}`,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        ),
+      );
     } catch {
       // Nowhere to write: the parent goes on as if nothing was said.
     }
@@ -197,8 +306,25 @@ function fileChannel(base: string): RunChannel {
   };
 }
 
+/** Exits; after a hang-up, without the reset of the terminal that Node would abort in. */
+function exitNow(code: number): never {
+  if (terminalGone) {
+    // At exit Node 20 resets the modes of the terminals it started on, and aborts when that
+    // fails, as it does on a terminal that has hung up; it leaves closed descriptors alone.
+    for (const fd of [0, 1, 2]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+  process.exit(code);
+}
+
 function finish(code: number): never {
-  for (const session of sessions) session.kill();
+  for (const session of sessions) void session.terminate(0);
+  if (terminalGone) exitNow(code);
   restoreTerminal();
   process.exit(code);
 }
@@ -263,7 +389,7 @@ try {
     keys: () => {
       takeSignals();
       saveTerminal();
-      return new TerminalKeys(process.stdin);
+      return new TerminalKeys(process.stdin, drainTerminal);
     },
     rawInput: () => {
       takeSignals();
@@ -353,8 +479,19 @@ try {
       write: (file, text, mode = 0o644) => {
         mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         const temporary = `${file}.${process.pid}.tmp`;
-        writeFileSync(temporary, text, { mode });
-        chmodSync(temporary, mode);
+        // A leftover of a crashed run, or something planted at the name, is never written through.
+        rmSync(temporary, { force: true });
+        const fd = openSync(
+          temporary,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          mode,
+        );
+        try {
+          writeSync(fd, text);
+          fchmodSync(fd, mode);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(temporary, file);
       },
       append: (file, text) => appendFileSync(file, text),

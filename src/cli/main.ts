@@ -89,6 +89,7 @@ interface Inherited {
 }
 
 const INHERIT_VAR = "DEMOSHTS_INHERIT";
+const BASH_VAR = "DEMOSHTS_BASH";
 const TRUTHY = /^(yes|true|t|y|1)$/i;
 
 interface Options {
@@ -116,6 +117,7 @@ interface Options {
   cols?: string;
   rows?: string;
   pty: boolean;
+  bash?: string;
 }
 
 const HELP_AFTER = `
@@ -171,6 +173,11 @@ Dry run:
   ifhooks from the environment, nested $SHELL demos) and prints every step
   with its file:line, what the audience would see and where a key would be
   pressed. It executes nothing: no command, no assignment, no $( ).
+
+Requirements:
+  bash 4.0 or newer runs the demo: bash on PATH, or the one named with
+  --bash PATH or DEMOSHTS_BASH=PATH (macOS ships bash 3.2: brew install bash).
+  Linux and macOS are supported.
 
 Exit codes:
   0    every step was fine
@@ -260,6 +267,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "--report <kind=file>",
       "write a report of every command run: junit=FILE or json=FILE (repeatable)",
       collect,
+    )
+    .option(
+      "--bash <path>",
+      `the bash to run the demo with (4.0 or newer; default: $${BASH_VAR}, else bash on PATH)`,
     )
     .option("--record <file>", "record the run as asciicast v2 (its steps go to FILE.steps)")
     .option("--replay <file>", "present the demo from a recording: nothing is executed")
@@ -485,6 +496,7 @@ async function live(
     channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
+  const bash = options.bash ?? (io.env[BASH_VAR] || undefined);
   const stage = stageOf(options);
   if (typeof stage === "string") {
     io.stderr.write(`demoshts: ${stage}\n`);
@@ -529,8 +541,15 @@ async function live(
           },
         }
       : {}),
+    bash,
   };
-  const env = { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) };
+  const env = {
+    ...io.env,
+    SHELL: io.selfCommand(),
+    [INHERIT_VAR]: JSON.stringify(handDown),
+    // Nested demos run with the same bash.
+    ...(bash === undefined ? {} : { [BASH_VAR]: bash }),
+  };
   const deps = {
     host,
     stdout: io.stdout,

@@ -33,6 +33,8 @@ export interface Keys {
   next(timeoutMs?: number): Promise<string | undefined>;
   /** Give the terminal back (canonical mode, echo) and forget keys not yet read. */
   release(): void;
+  /** Forget keys typed while a command ran, without waiting: only those already there. */
+  drop(): void;
 }
 
 /** The bits of a TTY input stream that reading keys needs. */
@@ -61,7 +63,27 @@ export class TerminalKeys implements Keys {
     }
   };
 
-  constructor(private readonly input: KeyInput) {}
+  /**
+   * `drain` reads, without blocking, whatever the terminal holds for its reader; it
+   * runs in raw mode, where keys typed without RETURN can be read too.
+   */
+  constructor(
+    private readonly input: KeyInput,
+    private readonly drain: () => void = () => {},
+  ) {}
+
+  drop(): void {
+    if (this.taken) {
+      this.queue = [];
+      return;
+    }
+    this.input.setRawMode(true);
+    try {
+      this.drain();
+    } finally {
+      this.input.setRawMode(false);
+    }
+  }
 
   take(): void {
     if (this.taken) return;

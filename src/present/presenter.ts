@@ -115,4 +115,9 @@ export class Presenter {
   release(): void {
     this.keys.release();
   }
+
+  /** Forgets keys typed at a command, so that they do not act on the next step. */
+  dropTyped(): void {
+    this.keys.drop();
+  }
 }

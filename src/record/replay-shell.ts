@@ -1,5 +1,5 @@
 import type { ShellStart } from "../run/run.js";
-import type { RunOptions, Shell, ShellRun } from "../session/shell.js";
+import type { RunOptions, Shell, ShellReady, ShellRun } from "../session/shell.js";
 
 /**
  * The shell of a replay: it executes nothing. Commands are played from the
@@ -7,6 +7,10 @@ import type { RunOptions, Shell, ShellRun } from "../session/shell.js";
  */
 export class ReplayShell implements Shell {
   constructor(private readonly start: ShellStart) {}
+
+  async ready(): Promise<ShellReady> {
+    return { ok: true, version: "replay", path: "" };
+  }
 
   async run(_command: string, _options?: RunOptions): Promise<ShellRun> {
     return { status: 0, errexit: false, timedOut: false, durationMs: 0 };

@@ -127,6 +127,8 @@ export class LiveDriver implements Driver {
     private opening?: () => Promise<KeyAction>,
     private readonly extras: LiveExtras = {},
     private readonly hooks?: RunHooks,
+    /** A step's file as an absolute path, for bash's own messages. */
+    private readonly absolute: (file: string) => string = (f) => f,
   ) {}
 
   reached(step: Step): void {
@@ -237,6 +239,14 @@ export class LiveDriver implements Driver {
     this.extras.listen?.({ kind: "command-start", p, shown: this.shown });
     const result = await this.execute(p, timeoutMs);
     this.extras.listen?.({ kind: "command-end", p, result });
+    // Keys typed at a shown command must not act on the next step; hidden ones cost nothing.
+    if (!this.settings.ci && this.settings.interactive && p.display !== "hidden") {
+      this.presenter?.dropTyped();
+    }
+    // Ctrl-C leaves the cursor after the terminal's ^C: the next prompt starts a line of its own.
+    if (this.presenter && !this.settings.ci && result.status === 130 && !result.ended) {
+      this.out.write("\n");
+    }
     this.commandsRun++;
     this.blankShown = false;
     // A nested demo (`$SHELL other.md`) whose presenter pressed Q ends this one too.
@@ -269,7 +279,8 @@ export class LiveDriver implements Driver {
     }
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      dropKeys: !this.settings.ci && this.settings.interactive,
+      file: this.absolute(p.step.loc.file),
+      line: p.step.loc.line,
     });
     const unexpected =
       result.timedOut || (p.expectFailure ? result.status === 0 : result.status !== 0);
@@ -309,7 +320,7 @@ export class LiveDriver implements Driver {
     }
     if (this.interrupted) return { status: 130, stop: true, exited: false };
     if (ended?.signal || ended?.code === null || ended?.code === undefined) {
-      this.died = `the shell session was killed${ended?.signal ? ` (${ended.signal})` : ""} while running ${this.where(p.step)}: ${firstLine(p.text)}`;
+      this.died = `the shell session ended unexpectedly${ended?.signal ? ` (${ended.signal})` : ""}: the last step run was ${this.where(p.step)}: ${firstLine(p.text)}`;
       this.err.write(`demoshts: ${this.died}\n`);
       return { status: 1, stop: false, exited: true };
     }

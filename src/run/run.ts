@@ -26,6 +26,8 @@ export interface RunRequest {
   readonly blurb: boolean;
   /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
   readonly summary: boolean;
+  /** The bash to run the session with; `bash` from PATH when undefined. */
+  readonly bash?: string | undefined;
   /** The Kubernetes context the run must use (--kube-context or DEMOSH_KUBE_CONTEXT); a script's @kube-context applies otherwise. */
   readonly kubeContext: string | undefined;
   /** The status line, timings, resuming, reports: what the cockpit was asked for. */
@@ -54,6 +56,8 @@ export interface RunChannel {
 export type GuardVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 export interface ShellStart {
+  /** The bash to run (--bash, DEMOSHTS_BASH); `bash` from PATH when undefined. */
+  readonly bash?: string | undefined;
   readonly argv0: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -167,6 +171,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   const started = deps.now();
   const env = { ...deps.env, ...cockpit?.env };
   const shell = deps.startShell({
+    bash: request.bash,
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,
     // Nested demos check the same context again when they start.
@@ -174,6 +179,13 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     cwd: deps.host.cwd,
     ...(cockpit?.keepOutput ? { keepOutput: true } : {}),
   });
+  const ready = await shell.ready();
+  if (!ready.ok) {
+    await shell.close();
+    deps.stderr.write(`demoshts: ${ready.message}\n`);
+    deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
+    return 2;
+  }
   const presenter = deps.keys
     ? new Presenter(
         deps.stdout,
@@ -214,6 +226,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     opening,
     deps.extras,
     cockpit?.hooks,
+    (f) => path.resolve(deps.host.cwd, f),
   );
   const onInterrupt = (): void => {
     driver.interrupted = true;
@@ -242,10 +255,14 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
       deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
       return (await cockpit?.finish(outcome, 130)) ?? 130;
     }
+    // An unattended run with a failure never ends green, even if the demo then ran `exit 0`.
+    const failedInCi = request.settings.ci && driver.failures.length > 0;
     let code =
       outcome.kind === "exited"
-        ? outcome.status
-        : outcome.kind === "failed" || (request.settings.ci && driver.failures.length > 0)
+        ? outcome.status === 0 && failedInCi
+          ? 1
+          : outcome.status
+        : outcome.kind === "failed" || failedInCi
           ? 1
           : 0;
     if (request.settings.ci && request.summary) {

@@ -1,11 +1,34 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, type StdioOptions, spawn, spawnSync } from "node:child_process";
 import { constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { sessionLoop } from "./loop.js";
-import { signalDescendants } from "./proctree.js";
-import type { RunOptions, Shell, ShellRun } from "./shell.js";
+import type { Readable } from "node:stream";
+import { ANSWERS, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
+import { alive, descendants, signalAll } from "./proctree.js";
+import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
+
+/** A started bash, however its standard streams are connected. */
+export interface SessionProcess {
+  readonly pid: number | undefined;
+  kill(signal: NodeJS.Signals): void;
+  /** Called once, when bash has ended (code, or the signal that ended it). */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** Called when bash could not be started at all. */
+  onError(listener: (error: Error) => void): void;
+  /** Descriptor 3 of bash, read by the runner: the `fd3` handshake channel. */
+  readonly handshake?: Readable;
+}
+
+/**
+ * Starts bash with `args` (a pseudo-terminal session passes its own; the default
+ * shares the runner's stdin, stdout and stderr and adds descriptor 3 as a pipe).
+ */
+export type Launch = (
+  bash: string,
+  args: readonly string[],
+  options: { cwd: string; env: Readonly<Record<string, string | undefined>> },
+) => SessionProcess;
 
 export interface BashOptions {
   /** `$0` in the session: the demo's absolute path. */
@@ -17,6 +40,15 @@ export interface BashOptions {
   /** The bash to run; `bash` from PATH by default. */
   readonly bash?: string;
   readonly now?: () => number;
+  /** How bash is started; by default it shares the runner's terminal (see `inheritedStdio`). */
+  readonly launch?: Launch;
+  /** The handshake channel `launch` provides: `fd3` (the default) needs `handshake` set. */
+  readonly channel?: HandshakeChannel;
+  /**
+   * Text bash writes to its terminal after each command, before answering, so a
+   * reader of that terminal knows it has seen all of the command's output.
+   */
+  readonly doneMark?: string;
   /**
    * Pass the session's output through these instead of sharing the runner's, keeping
    * each command's output for reports. Only where standard output is not a terminal:
@@ -31,16 +63,6 @@ export interface BashOptions {
      */
     readonly merged?: boolean;
   };
-  /**
-   * Starts bash: by default it inherits the runner's terminal (stdin, stdout and
-   * stderr); a session on a pseudo-terminal starts it there instead.
-   */
-  readonly launch?: Launch;
-  /**
-   * Text bash writes to its terminal after each command, before answering, so a
-   * reader of that terminal knows it has seen all of the command's output.
-   */
-  readonly doneMark?: string;
 }
 
 /** Where passed-through output goes, byte for byte. */
@@ -51,46 +73,32 @@ export interface ByteOutput {
 /** How much of a command's output is kept for reports. */
 const KEPT_OUTPUT = 64 * 1024;
 
-/** The bash process of a session, however its terminal is wired. */
-export interface SessionProcess {
-  readonly pid: number | undefined;
-  kill(signal: NodeJS.Signals): void;
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
-  onError(listener: () => void): void;
-}
-
-export type Launch = (
-  file: string,
-  args: readonly string[],
-  options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>> },
-) => SessionProcess;
-
-/** bash with the runner's own stdin, stdout and stderr. */
-export const inheritTerminal: Launch = (file, args, options) => {
-  const child: ChildProcess = spawn(file, [...args], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: "inherit",
-  });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    kill: (signal) => {
-      child.kill(signal);
-    },
-    onExit: (listener) => child.on("exit", listener),
-    onError: (listener) => child.on("error", listener),
+/** bash with the runner's own stdin, stdout and stderr (or `stdio`), plus a pipe on descriptor 3. */
+export function inheritedStdio(stdio: StdioOptions = "inherit"): Launch {
+  return (bash, args, options) => {
+    const streams = typeof stdio === "string" ? [stdio, stdio, stdio] : [...stdio].slice(0, 3);
+    const child: ChildProcess = spawn(bash, [...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [...streams, "pipe"] as StdioOptions,
+    });
+    return {
+      pid: child.pid,
+      kill: (signal) => child.kill(signal),
+      onExit: (listener) => child.once("exit", listener),
+      onError: (listener) => child.once("error", listener),
+      handshake: child.stdio[3] as Readable,
+    };
   };
-};
+}
 
 /** bash with the runner's stdin, its stdout and stderr passed through `tee` and kept. */
 function passThrough(tee: NonNullable<BashOptions["tee"]>, keep: (chunk: Buffer) => void): Launch {
-  return (file, args, options) => {
-    const child: ChildProcess = spawn(file, [...args], {
+  return (bash, args, options) => {
+    const child: ChildProcess = spawn(bash, [...args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ["inherit", "pipe", "pipe"],
+      stdio: ["inherit", "pipe", "pipe", "pipe"],
     });
     child.stdout?.on("data", (chunk: Buffer) => {
       tee.stdout.write(chunk);
@@ -101,89 +109,169 @@ function passThrough(tee: NonNullable<BashOptions["tee"]>, keep: (chunk: Buffer)
       keep(chunk);
     });
     return {
-      get pid() {
-        return child.pid;
-      },
-      kill: (signal) => {
-        child.kill(signal);
-      },
-      onExit: (listener) => child.on("exit", listener),
-      onError: (listener) => child.on("error", listener),
+      pid: child.pid,
+      kill: (signal) => child.kill(signal),
+      onExit: (listener) => child.once("exit", listener),
+      onError: (listener) => child.once("error", listener),
+      handshake: child.stdio[3] as Readable,
     };
   };
 }
 
 type Pending =
   | { kind: "run"; resolve: (run: ShellRun) => void; started: number; timedOut: boolean }
-  | { kind: "state"; resolve: (script: string | undefined) => void }
   | {
       kind: "values";
       names: readonly string[];
       resolve: (values: Map<string, string | undefined>) => void;
-    };
+    }
+  | { kind: "state"; resolve: (script: string | undefined) => void };
 
 /** The gap between asking a timed-out command's processes to stop and forcing them. */
 const KILL_GRACE_MS = 500;
+/** How long processes get to end after SIGTERM when the runner itself is told to stop. */
+export const TERMINATE_GRACE_MS = 300;
 
 /**
- * A bash process that shares the terminal with the runner (stdin, stdout and
- * stderr are inherited) and takes its commands over a private pipe.
+ * A bash process that shares the terminal with the runner and takes its
+ * commands over a private pair of named pipes (see loop.ts for the protocol).
  */
 export class BashSession implements Shell {
   private readonly child: SessionProcess;
-  private readonly control: Socket;
-  private readonly replies: Socket;
+  private control: Socket | undefined;
+  private replies: Socket | undefined;
+  private readonly outbox: string[] = [];
   private readonly dir: string;
   private readonly pending: Pending[] = [];
   private buffer = "";
   private values_: string[] = [];
   private exit: { code: number | null; signal: string | null } | undefined;
   private readonly now: () => number;
+  private readonly bash: string;
+  private readonly started: Promise<ShellReady>;
+  private settle: (ready: ShellReady) => void = () => {};
+  private ready_: ShellReady | undefined;
+  private pid = -1;
+  private lastFile: string | undefined;
+  /** The session's watchdog: it outlives the runner on purpose, so it is never signalled. */
+  private watchdog = -1;
   private captured: string | undefined;
+
+  /** What the session started (its commands' processes), the watchdog left out. */
+  private tree(...roots: number[]): number[] {
+    return descendants(...roots).filter((pid) => pid !== this.watchdog);
+  }
 
   constructor(options: BashOptions) {
     this.now = options.now ?? Date.now;
-    // Two named pipes carry requests and answers. This side holds both open for
-    // reading and writing, so bash can open and close them around every request
-    // without ever blocking, and neither side sees an end of file mid-session.
+    this.bash = options.bash ?? "bash";
+    this.started = new Promise((resolve) => {
+      this.settle = (ready) => {
+        if (this.ready_) return;
+        this.ready_ = ready;
+        resolve(ready);
+      };
+    });
     this.dir = mkdtempSync(path.join(tmpdir(), "demoshts-session-"));
-    const requests = path.join(this.dir, "requests");
-    const answers = path.join(this.dir, "answers");
-    const made = spawnSync("mkfifo", ["-m", "600", requests, answers], { encoding: "utf8" });
-    if (made.status !== 0) {
-      throw new Error(`cannot make the session's pipes with mkfifo: ${made.stderr || made.error}`);
+    // A launcher of its own (a pseudo-terminal) has no descriptor 3 unless it says so.
+    const channel = options.channel ?? (options.launch ? "fifos" : "fd3");
+    if (channel === "fifos") {
+      // No descriptor 3 to report on: the runner makes the pipes, the handshake comes as an answer.
+      const made = spawnSync(
+        "mkfifo",
+        ["-m", "600", path.join(this.dir, REQUESTS), path.join(this.dir, ANSWERS)],
+        { encoding: "utf8" },
+      );
+      if (made.status !== 0) {
+        throw new Error(
+          `cannot make the session's pipes with mkfifo: ${made.stderr || made.error}`,
+        );
+      }
+      this.openPipes();
     }
-    const flags = constants.O_RDWR | constants.O_NONBLOCK;
-    this.control = new Socket({ fd: openSync(requests, flags), readable: false, writable: true });
-    this.replies = new Socket({ fd: openSync(answers, flags), readable: true, writable: false });
+    const program = sessionLoop({
+      dir: this.dir,
+      channel,
+      runner: process.pid,
+      ...(options.doneMark === undefined ? {} : { doneMark: options.doneMark }),
+    });
     const tee = options.tee;
     if (tee) this.captured = "";
     const keep = (chunk: Buffer): void => {
       const text = (this.captured ?? "") + chunk.toString("utf8");
       this.captured = text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
     };
-    this.child = (options.launch ?? (tee ? passThrough(tee, keep) : inheritTerminal))(
-      options.bash ?? "bash",
+    const launch = options.launch ?? (tee ? passThrough(tee, keep) : inheritedStdio());
+    this.child = launch(
+      this.bash,
       [
         "--noprofile",
         "--norc",
         "-c",
-        `${options.tee?.merged ? "exec 2>&1\n" : ""}${sessionLoop(requests, answers, options.doneMark)}`,
+        // On the program's one line, so that its line numbers stay as they are.
+        `${tee?.merged ? "exec 2>&1; " : ""}${program}`,
         options.argv0,
         ...options.args,
       ],
       { cwd: options.cwd, env: options.env },
     );
-    this.control.on("error", () => {
-      // A write after bash died: the exit handler reports it.
+    this.pid = this.child.pid ?? -1;
+    const handshake = this.child.handshake;
+    if (handshake) {
+      handshake.setEncoding("utf8");
+      handshake.on("data", (chunk: string) => this.receive(chunk));
+      handshake.on("error", () => {
+        // The watchdog's end went away with bash: the exit handler reports it.
+      });
+    }
+    this.child.onError((error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      this.settle({
+        ok: false,
+        message:
+          code === "ENOENT"
+            ? `cannot run ${this.bash}: no such command (install bash 4 or newer, or name one with --bash PATH or DEMOSHTS_BASH)`
+            : `cannot run ${this.bash}: ${error.message}`,
+      });
+      this.ended({ code: 127, signal: null });
     });
-    this.replies.setEncoding("utf8");
-    this.replies.on("data", (chunk: string) => this.receive(chunk));
-    this.child.onError(() => this.ended({ code: 127, signal: null }));
     // An answer written just before bash exited may still be on its way: let it arrive first.
     this.child.onExit((code, signal) => {
       setTimeout(() => this.ended({ code, signal }), 20);
     });
+  }
+
+  /** Resolves once bash has reported its version (or failed to start, or is too old). */
+  ready(): Promise<ShellReady> {
+    return this.started;
+  }
+
+  private openPipes(): void {
+    const flags = constants.O_RDWR | constants.O_NONBLOCK;
+    // Held open for reading and writing on this side, so that bash's opens never block.
+    const control = new Socket({
+      fd: openSync(path.join(this.dir, REQUESTS), flags),
+      readable: false,
+      writable: true,
+    });
+    const replies = new Socket({
+      fd: openSync(path.join(this.dir, ANSWERS), flags),
+      readable: true,
+      writable: false,
+    });
+    control.on("error", () => {
+      // A write after bash died: the exit handler reports it.
+    });
+    replies.setEncoding("utf8");
+    replies.on("data", (chunk: string) => this.receive(chunk));
+    this.control = control;
+    this.replies = replies;
+    for (const message of this.outbox.splice(0)) control.write(message);
+  }
+
+  private send(message: string): void {
+    if (this.control) this.control.write(message);
+    else this.outbox.push(message);
   }
 
   run(command: string, options: RunOptions = {}): Promise<ShellRun> {
@@ -192,7 +280,12 @@ export class BashSession implements Shell {
       if (this.captured !== undefined) this.captured = "";
       const entry: Pending = { kind: "run", resolve, started: this.now(), timedOut: false };
       this.pending.push(entry);
-      this.control.write(`${options.dropKeys ? "r" : "R"}${command}\0`);
+      const file = options.file ?? "";
+      const line = options.line ?? 1;
+      // bash reads requests a byte at a time: the file is sent only when it changes.
+      const where = file === this.lastFile ? `${line}` : `${line} ${file}`;
+      this.lastFile = file;
+      this.send(`R${where}\0${command}\0`);
       if (options.timeoutMs !== undefined) {
         const timer = setTimeout(() => this.timeOut(entry), options.timeoutMs);
         const done = entry.resolve;
@@ -209,15 +302,16 @@ export class BashSession implements Shell {
     if (valid.length === 0 || this.exit) return Promise.resolve(new Map());
     return new Promise((resolve) => {
       this.pending.push({ kind: "values", names: valid, resolve });
-      this.control.write(`Q${valid.join(" ")}\0`);
+      this.send(`Q\0${valid.join(" ")}\0`);
     });
   }
 
+  /** A script that recreates the session's state: variables, functions, aliases, options, cwd. */
   state(): Promise<string | undefined> {
     if (this.exit) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.pending.push({ kind: "state", resolve });
-      this.control.write("P\0");
+      this.send("P\0\0");
     });
   }
 
@@ -226,11 +320,23 @@ export class BashSession implements Shell {
     if (!this.exit && running) this.stop(running, "SIGINT");
   }
 
-  /** Ends the session at once, from a signal handler: no waiting. */
-  kill(): void {
-    if (!this.exit) {
-      signalDescendants(this.child.pid ?? -1, "SIGTERM");
-      this.child.kill("SIGTERM");
+  /**
+   * Ends the session and everything it started, from a signal handler: SIGTERM to
+   * the whole tree, then, after a short grace, SIGKILL to whatever is left of it,
+   * processes started meanwhile included.
+   */
+  async terminate(graceMs = TERMINATE_GRACE_MS): Promise<void> {
+    if (!this.exit && this.pid > 0) {
+      const first = this.tree(this.pid);
+      signalAll([...first, this.pid], "SIGTERM");
+      const deadline = Date.now() + graceMs;
+      let left = [...first, this.pid].filter(alive);
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        left = left.filter(alive);
+      }
+      const roots = [this.pid, ...first].filter(alive);
+      signalAll([...roots, ...this.tree(...roots)], "SIGKILL");
     }
     this.cleanUp();
   }
@@ -238,9 +344,10 @@ export class BashSession implements Shell {
   async close(): Promise<void> {
     if (!this.exit) {
       const exited = new Promise<void>((resolve) => this.child.onExit(() => resolve()));
-      signalDescendants(this.child.pid ?? -1, "SIGTERM");
-      // Ending the request pipe's only writer ends bash's loop.
-      this.control.destroy();
+      // Whatever the demo left running in the background ends with it.
+      signalAll(this.tree(this.pid), "SIGTERM");
+      if (this.ready_?.ok) this.send("X\0\0");
+      else this.child.kill("SIGTERM");
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
       await exited;
       clearTimeout(timer);
@@ -249,8 +356,9 @@ export class BashSession implements Shell {
   }
 
   private cleanUp(): void {
-    this.control.destroy();
-    this.replies.destroy();
+    this.control?.destroy();
+    this.replies?.destroy();
+    this.child.handshake?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -266,12 +374,14 @@ export class BashSession implements Shell {
    * SIGKILL to whatever is left; if even that does not end it, the session.
    */
   private stop(entry: Pending, signal: NodeJS.Signals): void {
-    const pid = this.child.pid ?? -1;
-    signalDescendants(pid, signal);
+    const pid = this.pid;
+    const first = this.tree(pid);
+    signalAll(first, signal);
     this.child.kill("SIGINT");
     setTimeout(() => {
       if (!this.pending.includes(entry)) return;
-      signalDescendants(pid, "SIGKILL");
+      const roots = [pid, ...first].filter(alive);
+      signalAll(this.tree(...roots).concat(first.filter(alive)), "SIGKILL");
       this.child.kill("SIGINT");
       setTimeout(() => {
         if (this.pending.includes(entry)) this.child.kill("SIGKILL");
@@ -288,7 +398,40 @@ export class BashSession implements Shell {
     }
   }
 
+  private handshake(record: string): void {
+    if (record.startsWith("H")) {
+      const [major = "0", minor = "0", watchdog = "", ...where] = record.slice(1).split(" ");
+      this.watchdog = Number(watchdog);
+      if (!this.control) {
+        try {
+          this.openPipes();
+        } catch (error) {
+          this.settle({ ok: false, message: `cannot open the session's pipes: ${error}` });
+          this.child.kill("SIGKILL");
+          return;
+        }
+      }
+      this.settle({ ok: true, version: `${major}.${minor}`, path: where.join(" ") });
+    } else if (record.startsWith("V")) {
+      const [version = "?", ...where] = record.slice(1).split(" ");
+      const found = where.join(" ") || this.bash;
+      this.settle({
+        ok: false,
+        message:
+          `${found} is bash ${version}, and demoshts needs bash ${MIN_BASH.major}.${MIN_BASH.minor} or newer. ` +
+          "Install a newer bash (on macOS: brew install bash) and put it first on PATH, " +
+          "or name it with --bash PATH or DEMOSHTS_BASH=PATH.",
+      });
+    } else if (record.startsWith("F")) {
+      this.settle({ ok: false, message: `the shell session could not start: ${record.slice(1)}` });
+    }
+  }
+
   private record(record: string): void {
+    if (!this.ready_) {
+      this.handshake(record);
+      return;
+    }
     const head = this.pending[0];
     if (!head) return;
     if (record.startsWith("S") && head.kind === "run") {
@@ -339,6 +482,10 @@ export class BashSession implements Shell {
   private ended(exit: { code: number | null; signal: string | null }): void {
     if (this.exit) return;
     this.exit = exit;
+    this.settle({
+      ok: false,
+      message: `the shell session (${this.bash}) ended before it started (${exit.signal ?? `status ${exit.code}`})`,
+    });
     for (const entry of this.pending.splice(0)) {
       if (entry.kind === "run") entry.resolve(this.endedRun(entry.started, entry.timedOut));
       else if (entry.kind === "state") entry.resolve(undefined);

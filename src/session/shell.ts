@@ -14,14 +14,22 @@ export interface ShellRun {
 }
 
 export interface RunOptions {
+  /** The step's file (absolute) and line: bash's own messages name them. */
+  readonly file?: string;
+  readonly line?: number;
   /** Kill the command's process tree after this long. */
   readonly timeoutMs?: number;
-  /** Drop keys typed while the command ran, so they do not act on the next step. */
-  readonly dropKeys?: boolean;
 }
+
+/** Whether the session started: the bash found, or why it cannot be used. */
+export type ShellReady =
+  | { readonly ok: true; readonly version: string; readonly path: string }
+  | { readonly ok: false; readonly message: string };
 
 /** One long-lived shell session: every command of a demo goes to it, in order. */
 export interface Shell {
+  /** Resolves once the shell has started and reported its version (before any command runs). */
+  ready(): Promise<ShellReady>;
   run(command: string, options?: RunOptions): Promise<ShellRun>;
   /** The current values of variables (`undefined` when unset); digits name $1, $2, ... */
   values(names: readonly string[]): Promise<ReadonlyMap<string, string | undefined>>;

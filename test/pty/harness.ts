@@ -42,6 +42,8 @@ export interface PtyProcess {
   exited(): Promise<number>;
   /** Kills the whole pty session (no-op once it has ended). */
   kill(signal?: string): void;
+  /** Closes the terminal, as closing its window does: SIGHUP, and the terminal is gone. */
+  hangUp(): void;
 }
 
 const live = new Set<PtyProcess>();
@@ -136,6 +138,9 @@ export function startPty(file: string, args: readonly string[], options: StartOp
     exited() {
       if (exit !== undefined) return Promise.resolve(exit);
       return new Promise((resolve) => exitWaiters.push(resolve));
+    },
+    hangUp() {
+      if (exit === undefined) (term as unknown as { destroy(): void }).destroy();
     },
     kill(signal = "SIGKILL") {
       if (exit !== undefined) return;

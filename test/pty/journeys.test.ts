@@ -406,3 +406,45 @@ describe("the notice about the keys, after the hidden setup", () => {
     expect(p.output()).not.toContain("Press RETURN");
   });
 });
+
+it("after Ctrl-C, the next command is typed on a fresh line, not after ^C", async () => {
+  const cwd = workspace({ "demo.sh": '#@SHOW\nsleep 100\necho "next-$((1+1))"\n' });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor("$ sleep 100");
+  p.write("\r");
+  await waitForProcess(p.pid, ["sleep", "100"]);
+  p.write("\x03");
+  await p.waitFor('$ echo "next-$((1+1))"');
+  const line = p
+    .output()
+    .split("\n")
+    .find((l) => l.includes('echo "next-'));
+  expect(line).toBe('$ echo "next-$((1+1))"');
+  p.write("\r");
+  await p.waitFor("next-2");
+  expect(await p.exited()).toBe(0);
+});
+
+it("closing the terminal during a run ends it cleanly (129), with its command", async () => {
+  const cwd = workspace({
+    "demo.sh": 'echo "runner=$PPID."\n#@SHOW\nsleep 100.5\necho "a-$((0+1))"\n',
+  });
+  const p = startDemo([...FAST, "demo.sh"], { cwd });
+  await p.waitFor(/runner=\d+\./);
+  await p.waitFor("$ sleep 100.5");
+  p.write("\r");
+  const sleeper = await waitForProcess(p.pid, ["sleep", "100.5"]);
+  p.hangUp();
+  // Not 134: Node must not abort resetting a terminal that is gone.
+  expect(await p.exited()).toBe(129);
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(alive(sleeper)).toBe(false);
+});

@@ -607,7 +607,7 @@ describe("when the run is cut short", () => {
       expect(run.hung, "the run hung").toBe(false);
       expect(run.status).not.toBe(0);
       expect(run.status).not.toBeNull();
-      expect(run.stderr).toMatch(/shell session was killed.*demo\.sh:2/);
+      expect(run.stderr).toMatch(/shell session ended unexpectedly.*demo\.sh:2/);
       expect(exists(dir, "not-reached")).toBe(false);
     }
   });

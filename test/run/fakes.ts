@@ -7,7 +7,7 @@ import {
   runDemo,
   type ShellStart,
 } from "../../src/run/run.js";
-import type { RunOptions, Shell, ShellRun } from "../../src/session/shell.js";
+import type { RunOptions, Shell, ShellReady, ShellRun } from "../../src/session/shell.js";
 import { memoryHost } from "../plan/memory.js";
 
 /** A shell that runs nothing: it records commands and answers from a script of outcomes. */
@@ -28,6 +28,10 @@ export class FakeShell implements Shell {
       timedOut?: boolean;
     } = () => ({}),
   ) {}
+
+  async ready(): Promise<ShellReady> {
+    return { ok: true, version: "5.2", path: "/bin/bash" };
+  }
 
   async run(command: string, options: RunOptions = {}): Promise<ShellRun> {
     if (this.ended !== undefined) {
@@ -105,6 +109,11 @@ export class FakeKeys implements Keys {
   release(): void {
     this.taken = false;
     this.releases++;
+  }
+
+  drops = 0;
+  drop(): void {
+    this.drops++;
   }
 
   get left(): number {

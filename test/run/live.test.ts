@@ -102,8 +102,20 @@ describe("presenter: modes and keys", () => {
     const run = await runLive({ "demo.sh": lines("#@SHOW", "echo one") }, "demo.sh", {
       keys: [RETURN],
     });
-    expect(run.shell.options[0]?.dropKeys).toBe(true);
+    expect(run.keys?.drops).toBe(1);
     expect(run.keys?.releases).toBeGreaterThan(0);
+  });
+
+  it("drops nothing after hidden commands: nobody typed at them", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("echo a", "echo b", "#@SHOW", "echo c") },
+      "demo.sh",
+      {
+        keys: [RETURN],
+      },
+    );
+    expect(run.shell.commands).toEqual(["echo a", "echo b", "echo c"]);
+    expect(run.keys?.drops).toBe(1);
   });
 });
 
