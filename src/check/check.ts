@@ -30,17 +30,14 @@ import {
   summarize,
 } from "./report.js";
 import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
+import { type ExpandOptions, expandWord, isVariable, knownValue, lineAt } from "../shell/expand.js";
 import {
-  type ExpandOptions,
-  expandWord,
-  isVariable,
-  knownValue,
-  lineAt,
-  parseShell,
+  loadShellSyntax,
   type ShellScan,
+  type ShellSyntax,
   type SimpleCommand,
   type Word,
-} from "./shell.js";
+} from "../shell/syntax.js";
 import { summarizeYaml, type YamlSummary } from "./yaml.js";
 
 export type { Finding } from "./report.js";
@@ -123,8 +120,6 @@ const BUILTINS = new Set(
   ).split(" "),
 );
 
-/** Commands that only ask whether another command exists. */
-const GUARDS = new Set(["command", "type", "hash", "which"]);
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -203,6 +198,7 @@ class Analyzer {
   constructor(
     private readonly request: CheckRequest,
     private readonly io: CheckIo,
+    private readonly syntax: ShellSyntax,
   ) {}
 
   add(finding: Finding): void {
@@ -225,7 +221,7 @@ class Analyzer {
   private parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
     if (!scan) {
-      scan = parseShell(text);
+      scan = this.syntax.scan(text);
       this.parsed.set(text, scan);
     }
     return scan;
@@ -250,7 +246,8 @@ class Analyzer {
 
   private learnDefinitions(text: string): void {
     const scan = this.parse(text);
-    for (const name of scan.functions) this.functions.add(name);
+    for (const f of scan.functions) this.functions.add(f.name);
+    for (const name of scan.tested) this.guarded.add(name);
     const literal: KnownEnv = new Map();
     for (const command of scan.commands) {
       const words = command.words.map((w) => knownValue(w, literal));
@@ -260,10 +257,6 @@ class Analyzer {
           const eq = word?.indexOf("=") ?? -1;
           if (word !== undefined && eq > 0) this.aliases.add(word.slice(0, eq));
         }
-      } else if (first !== undefined && GUARDS.has(first)) {
-        if (first === "command" && !/^-[vV]/.test(rest[0] ?? "")) continue;
-        for (const word of rest)
-          if (word !== undefined && !word.startsWith("-")) this.guarded.add(word);
       }
     }
   }
@@ -837,7 +830,7 @@ interface FullAnalysis extends DemoAnalysis {
 }
 
 async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis> {
-  const analyzer = new Analyzer(request, io);
+  const analyzer = new Analyzer(request, io, await loadShellSyntax());
   const done = (fatal?: Diagnostic): FullAnalysis => ({
     findings: analyzer.findings,
     commands: analyzer.commands,

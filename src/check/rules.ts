@@ -4,7 +4,7 @@
  * `diff` show, scripts run with `bash` or `source`. Pure: it only looks at
  * words, through `known`, which gives a word's value when it can be known.
  */
-import type { Word } from "./shell.js";
+import type { Word } from "../shell/syntax.js";
 
 export type FileRole =
   /** `kubectl apply|create|replace|delete -f`: a manifest file or a directory of them. */
