@@ -120,6 +120,10 @@ const BUILTINS = new Set(
   ).split(" "),
 );
 
+/** How many parsed texts are kept for reuse. */
+const PARSED_KEPT = 512;
+/** Only a text with one of these in it can define a function or an alias, or test for a command. */
+const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b|\bwhich\b/;
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -152,10 +156,38 @@ interface Where {
   readonly line: number;
 }
 
+/**
+ * Variables and directory while going through one command's simple commands,
+ * each of which may change them for the next. The dry run's variables are
+ * copied only when a command changes one.
+ */
+class CommandState {
+  private own = false;
+  env: KnownEnv;
+
+  constructor(
+    env: ReadonlyMap<string, string | null>,
+    public dir: string | null,
+  ) {
+    this.env = env as KnownEnv;
+    if (dir !== null) this.set("PWD", dir);
+  }
+
+  set(name: string, value: string | null | undefined): void {
+    if (value === undefined ? !this.env.has(name) : this.env.get(name) === value) return;
+    if (!this.own) {
+      this.env = new Map(this.env);
+      this.own = true;
+    }
+    if (value === undefined) this.env.delete(name);
+    else this.env.set(name, value);
+  }
+}
+
 /** What is known while going through one command's simple commands. */
 interface Scope {
   /** Shared by the simple commands of one command: each may change it for the next. */
-  readonly state: { readonly env: KnownEnv; dir: string | null };
+  readonly state: CommandState;
   readonly at: Where;
   /** Where a word at this offset of the command's text is. */
   readonly where: (offset: number) => Where;
@@ -176,6 +208,7 @@ class Analyzer {
   readonly files = new Set<string>();
   readonly nestedDemos = new Set<string>();
   private readonly seen = new Set<string>();
+  /** The last texts parsed (a macro's body or a repeated command is parsed once). */
   private readonly parsed = new Map<string, ShellScan>();
   private readonly functions = new Set<string>();
   private readonly aliases = new Set<string>();
@@ -220,10 +253,16 @@ class Analyzer {
 
   private parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
-    if (!scan) {
+    if (scan) {
+      this.parsed.delete(text);
+    } else {
       scan = this.syntax.scan(text);
-      this.parsed.set(text, scan);
+      if (this.parsed.size >= PARSED_KEPT) {
+        const oldest = this.parsed.keys().next().value;
+        if (oldest !== undefined) this.parsed.delete(oldest);
+      }
     }
+    this.parsed.set(text, scan);
     return scan;
   }
 
@@ -245,6 +284,7 @@ class Analyzer {
   }
 
   private learnDefinitions(text: string): void {
+    if (!MAY_DEFINE.test(text)) return;
     const scan = this.parse(text);
     for (const f of scan.functions) this.functions.add(f.name);
     for (const name of scan.tested) this.guarded.add(name);
@@ -290,8 +330,7 @@ class Analyzer {
     const scan = this.parse(text);
     const override = this.dirOverrides.get(depth);
     const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
-    const state = { env: new Map(observation.env), dir };
-    if (state.dir !== null) state.env.set("PWD", state.dir);
+    const state = new CommandState(observation.env, dir);
     const where = (offset: number): Where => ({
       file: step.loc.file,
       line: step.loc.line + lineAt(text, offset),
@@ -432,13 +471,13 @@ class Analyzer {
       case "unset":
         for (const word of args) {
           const value = known(word);
-          if (value !== undefined && !value.startsWith("-")) scope.state.env.delete(value);
+          if (value !== undefined && !value.startsWith("-")) scope.state.set(value, undefined);
         }
         return;
       case "for":
       case "select": {
         const variable = args[0] && known(args[0]);
-        if (variable !== undefined) scope.state.env.set(variable, null);
+        if (variable !== undefined) scope.state.set(variable, null);
         return;
       }
       case "read":
@@ -447,7 +486,7 @@ class Analyzer {
         for (const word of args) {
           const value = known(word);
           if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-            scope.state.env.set(value, null);
+            scope.state.set(value, null);
           }
         }
         return;
@@ -459,14 +498,14 @@ class Analyzer {
         else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
         else
           scope.state.dir = scope.state.dir === null ? null : path.resolve(scope.state.dir, target);
-        if (scope.state.dir === null) scope.state.env.set("PWD", null);
-        else scope.state.env.set("PWD", scope.state.dir);
+        if (scope.state.dir === null) scope.state.set("PWD", null);
+        else scope.state.set("PWD", scope.state.dir);
         return;
       }
       case "pushd":
       case "popd":
         scope.state.dir = null;
-        scope.state.env.set("PWD", null);
+        scope.state.set("PWD", null);
         return;
       default:
     }
@@ -478,13 +517,13 @@ class Analyzer {
     if (!match) return;
     const name = match[1] as string;
     if (match[2] !== undefined || match[3] === "+") {
-      scope.state.env.set(name, null);
+      scope.state.set(name, null);
       return;
     }
     const expanded = expandWord(word, scope.state.env, scope.options);
     const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
     const prefix = `${name}=`;
-    scope.state.env.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
+    scope.state.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
   }
 
   // -------------------------------------------------------------------------
@@ -851,7 +890,31 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   const extra = extraCrds(request, io, analyzer);
   if (extra.fatal) return done(extra.fatal);
 
-  const observations: PlanObservation[] = [];
+  // Observations are handled as they come, so that none is kept: a command once the
+  // next observation shows whether the dry run planned it as a nested demo.
+  const unreadable = new Set<string>();
+  let pending: CommandObservation | undefined;
+  const flush = (): void => {
+    if (pending) analyzer.command(pending);
+    pending = undefined;
+  };
+  const observe = (o: PlanObservation): void => {
+    if (o.kind === "nested") {
+      analyzer.nestedPlanned(o);
+      if (o.problem !== undefined) {
+        unreadable.add(
+          `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
+        );
+      }
+      return;
+    }
+    flush();
+    if (o.kind === "command") pending = o;
+    else {
+      analyzer.learnScript(o);
+      analyzer.startScript(o);
+    }
+  };
   const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
   const result = await planDemo(
     {
@@ -860,32 +923,16 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       env: request.env,
       load: request.load,
       shellCommand: request.shellCommand,
-      observe: (o) => observations.push(o),
+      observe,
     },
     host,
   );
-
-  // Definitions first: a function may be defined after a command that uses it runs.
-  for (const o of observations) if (o.kind === "script") analyzer.learnScript(o);
-  const unreadable = new Set<string>();
-  for (const o of observations) {
-    if (o.kind !== "nested") continue;
-    analyzer.nestedPlanned(o);
-    if (o.problem !== undefined) {
-      unreadable.add(
-        `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
-      );
-    }
-  }
+  flush();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
     if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
-  for (const o of observations) {
-    if (o.kind === "script") analyzer.startScript(o);
-    if (o.kind === "command") analyzer.command(o);
-  }
   analyzer.checkYaml(extra.crds);
   return done();
 }

@@ -125,12 +125,31 @@ interface Context {
 /** What a dry run knows of the session: variables and the working directory. */
 class DryState {
   cwd: string | null;
+  /** The last copy of env given out, while env has not changed since (observers share it). */
+  private snapshot: ReadonlyMap<string, string | null> | undefined;
+  private snapshotSize = -1;
+  private changes = 0;
+  private snapshotChanges = -1;
 
   constructor(
     readonly env: KnownEnv,
     cwd: string,
   ) {
     this.cwd = cwd;
+  }
+
+  /** A copy of what is known now. */
+  known(): ReadonlyMap<string, string | null> {
+    if (
+      this.snapshot === undefined ||
+      this.snapshotChanges !== this.changes ||
+      this.snapshotSize !== this.env.size
+    ) {
+      this.snapshot = new Map(this.env);
+      this.snapshotChanges = this.changes;
+      this.snapshotSize = this.env.size;
+    }
+    return this.snapshot;
   }
 
   /** Learns what it can from a command that would have run, without running it. */
@@ -153,7 +172,7 @@ class DryState {
       return;
     }
     if (first === "unset") {
-      for (const name of rest) this.env.delete(name);
+      for (const name of rest) this.setVar(name, undefined);
       return;
     }
     const assignments = first === "export" ? rest : words;
@@ -167,7 +186,7 @@ class DryState {
     }
     for (const word of assignments) {
       const eq = word.indexOf("=");
-      this.env.set(word.slice(0, eq), word.slice(eq + 1));
+      this.setVar(word.slice(0, eq), word.slice(eq + 1));
     }
   }
 
@@ -175,8 +194,16 @@ class DryState {
   private forgetAssigned(text: string): void {
     for (const line of text.split("\n")) {
       const match = ASSIGNMENT_START.exec(line);
-      if (match?.[1]) this.env.set(match[1], null);
+      if (match?.[1]) this.setVar(match[1], null);
     }
+  }
+
+  /** Sets (undefined: unsets) a variable, counting real changes so that known() can share its copy. */
+  private setVar(name: string, value: string | null | undefined): void {
+    if (value === undefined ? !this.env.has(name) : this.env.get(name) === value) return;
+    if (value === undefined) this.env.delete(name);
+    else this.env.set(name, value);
+    this.changes++;
   }
 }
 
@@ -240,7 +267,7 @@ class DryDriver implements Driver {
       kind: "command",
       step: p.step,
       text: p.text,
-      env: new Map(this.state.env),
+      env: this.state.known(),
       cwd: this.state.cwd,
       depth: this.depth,
     });
