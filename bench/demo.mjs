@@ -189,4 +189,3 @@ export function generateDemo(count) {
   while (lines.length < count) lines.push("That is the end of the demo.");
   return `${lines.join("\n")}\n`;
 }
-

@@ -19,6 +19,21 @@ import { type PlanObservation, planDemo } from "../plan/plan.js";
 import type { LoadOptions } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
+import {
+  type ExpandOptions,
+  expandWord,
+  isVariable,
+  knownValue,
+  lineAt,
+  type Variables,
+} from "../shell/expand.js";
+import {
+  loadShellSyntax,
+  type ShellScan,
+  type ShellSyntax,
+  type SimpleCommand,
+  type Word,
+} from "../shell/syntax.js";
 import type { KnownEnv } from "../util/expand.js";
 import { memo } from "./memo.js";
 import {
@@ -30,14 +45,6 @@ import {
   summarize,
 } from "./report.js";
 import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
-import { type ExpandOptions, expandWord, isVariable, knownValue, lineAt } from "../shell/expand.js";
-import {
-  loadShellSyntax,
-  type ShellScan,
-  type ShellSyntax,
-  type SimpleCommand,
-  type Word,
-} from "../shell/syntax.js";
 import { summarizeYaml, type YamlSummary } from "./yaml.js";
 
 export type { Finding } from "./report.js";
@@ -161,26 +168,27 @@ interface Where {
  * each of which may change them for the next. The dry run's variables are
  * copied only when a command changes one.
  */
-class CommandState {
-  private own = false;
-  env: KnownEnv;
+class CommandState implements Variables {
+  /** What the command changed; undefined: unset. */
+  private readonly changed = new Map<string, string | null | undefined>();
 
   constructor(
-    env: ReadonlyMap<string, string | null>,
+    private readonly base: ReadonlyMap<string, string | null>,
     public dir: string | null,
   ) {
-    this.env = env as KnownEnv;
     if (dir !== null) this.set("PWD", dir);
   }
 
+  get(name: string): string | null | undefined {
+    return this.changed.has(name) ? this.changed.get(name) : this.base.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.changed.has(name) ? this.changed.get(name) !== undefined : this.base.has(name);
+  }
+
   set(name: string, value: string | null | undefined): void {
-    if (value === undefined ? !this.env.has(name) : this.env.get(name) === value) return;
-    if (!this.own) {
-      this.env = new Map(this.env);
-      this.own = true;
-    }
-    if (value === undefined) this.env.delete(name);
-    else this.env.set(name, value);
+    this.changed.set(name, value);
   }
 }
 
@@ -215,7 +223,13 @@ class Analyzer {
   private readonly hooks = new Set<string>();
   private readonly macros = new Set<string>();
   private readonly guarded = new Set<string>();
-  private readonly plannedNested = new Set<Step>();
+  /**
+   * What a `$SHELL FILE` the dry run did not plan would report: held until the
+   * dry run has said whether it plans the nested demo (it says so just after
+   * the command).
+   */
+  private readonly unplanned = new Map<Step, Finding[]>();
+  private sink: Finding[] | undefined;
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
@@ -235,6 +249,10 @@ class Analyzer {
   ) {}
 
   add(finding: Finding): void {
+    if (this.sink) {
+      this.sink.push(finding);
+      return;
+    }
     const key = [
       finding.severity,
       finding.file,
@@ -304,8 +322,15 @@ class Analyzer {
   // -------------------------------------------------------------------------
   // Commands
 
+  /** Reports what the `$SHELL` commands the dry run did not plan would: it has had its say. */
+  settleNested(): void {
+    const held = [...this.unplanned.values()];
+    this.unplanned.clear();
+    for (const findings of held) for (const f of findings) this.add(f);
+  }
+
   nestedPlanned(observation: NestedObservation): void {
-    this.plannedNested.add(observation.step);
+    this.unplanned.delete(observation.step);
     if (observation.problem === undefined) return;
     const { loc } = observation.step;
     this.add({
@@ -355,8 +380,7 @@ class Analyzer {
     step: CommandStep | ImmediateStep,
     scope: Scope,
   ): void {
-    const known = (word: Word): string | undefined =>
-      knownValue(word, scope.state.env, scope.options);
+    const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
     if (command.words.length === 0) {
       for (const word of command.assignments) this.assign(word, scope);
       return;
@@ -370,7 +394,14 @@ class Analyzer {
     if (nameWord === undefined) return;
     const args = command.words.slice(index + 1);
     if (isVariable(nameWord, "SHELL")) {
-      if (!this.plannedNested.has(step)) this.nested(args, scope, known);
+      const held: Finding[] = [];
+      this.sink = held;
+      try {
+        this.nested(args, scope, known);
+      } finally {
+        this.sink = undefined;
+      }
+      this.unplanned.set(step, held);
       return;
     }
     const name = known(nameWord);
@@ -429,7 +460,7 @@ class Analyzer {
       return;
     }
     const startPath = this.request.env.PATH ?? "";
-    const current = scope.state.env.get("PATH");
+    const current = scope.state.get("PATH");
     const searchPath = typeof current === "string" ? current : startPath;
     const found = this.which(name, searchPath);
     this.commands.set(name, { file: scope.at.file, line: scope.at.line, found });
@@ -492,7 +523,7 @@ class Analyzer {
         return;
       case "cd": {
         const targets = args.filter((w) => !/^-[LPe@]+$/.test(known(w) ?? ""));
-        const target = targets[0] === undefined ? scope.state.env.get("HOME") : known(targets[0]);
+        const target = targets[0] === undefined ? scope.state.get("HOME") : known(targets[0]);
         if (targets.length > 1 || typeof target !== "string" || target === "-")
           scope.state.dir = null;
         else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
@@ -520,7 +551,7 @@ class Analyzer {
       scope.state.set(name, null);
       return;
     }
-    const expanded = expandWord(word, scope.state.env, scope.options);
+    const expanded = expandWord(word, scope.state, scope.options);
     const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
     const prefix = `${name}=`;
     scope.state.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
@@ -541,7 +572,7 @@ class Analyzer {
     commaList = false,
   ): { shown: string; absolute: string }[] | undefined {
     const raw = word.raw.startsWith(prefix) ? word.raw.slice(prefix.length) : word.raw;
-    const expanded = expandWord(word, scope.state.env, scope.options);
+    const expanded = expandWord(word, scope.state, scope.options);
     if (!expanded.ok) {
       if (!expanded.quiet) {
         this.add({
@@ -890,14 +921,9 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   const extra = extraCrds(request, io, analyzer);
   if (extra.fatal) return done(extra.fatal);
 
-  // Observations are handled as they come, so that none is kept: a command once the
-  // next observation shows whether the dry run planned it as a nested demo.
+  // Observations are handled as they come, so that none is kept (the variables
+  // they carry are only valid during the call).
   const unreadable = new Set<string>();
-  let pending: CommandObservation | undefined;
-  const flush = (): void => {
-    if (pending) analyzer.command(pending);
-    pending = undefined;
-  };
   const observe = (o: PlanObservation): void => {
     if (o.kind === "nested") {
       analyzer.nestedPlanned(o);
@@ -908,8 +934,8 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       }
       return;
     }
-    flush();
-    if (o.kind === "command") pending = o;
+    analyzer.settleNested();
+    if (o.kind === "command") analyzer.command(o);
     else {
       analyzer.learnScript(o);
       analyzer.startScript(o);
@@ -927,7 +953,7 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
     },
     host,
   );
-  flush();
+  analyzer.settleNested();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
     if (!unreadable.has(key)) analyzer.add(readerFinding(warning));

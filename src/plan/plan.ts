@@ -67,7 +67,10 @@ export type PlanObservation =
       readonly kind: "command";
       readonly step: CommandStep | ImmediateStep;
       readonly text: string;
-      /** What was known of the variables just before the command (null: set, value unknown). */
+      /**
+       * What is known of the variables just before the command (null: set, value
+       * unknown). Live: read it during the call, copy what must be kept.
+       */
       readonly env: ReadonlyMap<string, string | null>;
       /** The directory it would run in, or null when a `cd` made it unknowable. */
       readonly cwd: string | null;
@@ -125,31 +128,12 @@ interface Context {
 /** What a dry run knows of the session: variables and the working directory. */
 class DryState {
   cwd: string | null;
-  /** The last copy of env given out, while env has not changed since (observers share it). */
-  private snapshot: ReadonlyMap<string, string | null> | undefined;
-  private snapshotSize = -1;
-  private changes = 0;
-  private snapshotChanges = -1;
 
   constructor(
     readonly env: KnownEnv,
     cwd: string,
   ) {
     this.cwd = cwd;
-  }
-
-  /** A copy of what is known now. */
-  known(): ReadonlyMap<string, string | null> {
-    if (
-      this.snapshot === undefined ||
-      this.snapshotChanges !== this.changes ||
-      this.snapshotSize !== this.env.size
-    ) {
-      this.snapshot = new Map(this.env);
-      this.snapshotChanges = this.changes;
-      this.snapshotSize = this.env.size;
-    }
-    return this.snapshot;
   }
 
   /** Learns what it can from a command that would have run, without running it. */
@@ -172,7 +156,7 @@ class DryState {
       return;
     }
     if (first === "unset") {
-      for (const name of rest) this.setVar(name, undefined);
+      for (const name of rest) this.env.delete(name);
       return;
     }
     const assignments = first === "export" ? rest : words;
@@ -186,7 +170,7 @@ class DryState {
     }
     for (const word of assignments) {
       const eq = word.indexOf("=");
-      this.setVar(word.slice(0, eq), word.slice(eq + 1));
+      this.env.set(word.slice(0, eq), word.slice(eq + 1));
     }
   }
 
@@ -194,16 +178,8 @@ class DryState {
   private forgetAssigned(text: string): void {
     for (const line of text.split("\n")) {
       const match = ASSIGNMENT_START.exec(line);
-      if (match?.[1]) this.setVar(match[1], null);
+      if (match?.[1]) this.env.set(match[1], null);
     }
-  }
-
-  /** Sets (undefined: unsets) a variable, counting real changes so that known() can share its copy. */
-  private setVar(name: string, value: string | null | undefined): void {
-    if (value === undefined ? !this.env.has(name) : this.env.get(name) === value) return;
-    if (value === undefined) this.env.delete(name);
-    else this.env.set(name, value);
-    this.changes++;
   }
 }
 
@@ -267,7 +243,7 @@ class DryDriver implements Driver {
       kind: "command",
       step: p.step,
       text: p.text,
-      env: this.state.known(),
+      env: this.state.env,
       cwd: this.state.cwd,
       depth: this.depth,
     });

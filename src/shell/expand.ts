@@ -4,10 +4,15 @@
  * against the disk. Executes nothing: a command substitution's output is
  * never known.
  */
-import type { KnownEnv } from "../util/expand.js";
 import type { Part, Word } from "./syntax.js";
 
 /** The 0-based line of `offset` in `text`. */
+/** What is known of the variables: a value, null when set to something unknown, undefined when unset. */
+export interface Variables {
+  get(name: string): string | null | undefined;
+  has(name: string): boolean;
+}
+
 export function lineAt(text: string, offset: number): number {
   let line = 0;
   for (let i = 0; i < offset && i < text.length; i++) if (text[i] === "\n") line++;
@@ -61,7 +66,11 @@ class Unknown {
   ) {}
 }
 
-function paramValue(part: Part & { kind: "param" }, env: KnownEnv, options: ExpandOptions): string {
+function paramValue(
+  part: Part & { kind: "param" },
+  env: Variables,
+  options: ExpandOptions,
+): string {
   if (options.inFunction && /^[0-9]+$/.test(part.name) && part.name !== "0") {
     throw new Unknown(`${part.raw} is a function's argument`, true);
   }
@@ -90,7 +99,7 @@ function paramValue(part: Part & { kind: "param" }, env: KnownEnv, options: Expa
   }
 }
 
-function charsOf(parts: readonly Part[], env: KnownEnv, options: ExpandOptions): Char[] {
+function charsOf(parts: readonly Part[], env: Variables, options: ExpandOptions): Char[] {
   const chars: Char[] = [];
   for (const part of parts) {
     switch (part.kind) {
@@ -248,7 +257,7 @@ function globPattern(chars: readonly Char[]): GlobPattern {
   return { text: chars.map((ch) => ch.c).join(""), segments };
 }
 
-function tilde(chars: readonly Char[], env: KnownEnv): Char[] {
+function tilde(chars: readonly Char[], env: Variables): Char[] {
   if (!isSpecial(chars[0], "~")) return [...chars];
   const slash = chars.findIndex((ch) => ch.c === "/");
   if (slash !== 1 && !(slash < 0 && chars.length === 1)) {
@@ -265,7 +274,7 @@ function tilde(chars: readonly Char[], env: KnownEnv): Char[] {
  * Unknown when it needs a command's output, an unknown or unset variable, or a
  * glob. Unquoted variables are not split on blanks (demo paths rarely have any).
  */
-export function expandWord(word: Word, env: KnownEnv, options: ExpandOptions = {}): Expansion {
+export function expandWord(word: Word, env: Variables, options: ExpandOptions = {}): Expansion {
   try {
     const expanded = braceExpand(charsOf(word.parts, env, options)).map((chars) =>
       tilde(chars, env),
@@ -295,7 +304,7 @@ export function expandWord(word: Word, env: KnownEnv, options: ExpandOptions = {
 /** A word's single known value, or undefined (unknown, or several words). */
 export function knownValue(
   word: Word,
-  env: KnownEnv,
+  env: Variables,
   options: ExpandOptions = {},
 ): string | undefined {
   const expanded = expandWord(word, env, options);

@@ -7,7 +7,7 @@
  * becomes call-stack depth. Executes nothing.
  */
 import { createRequire } from "node:module";
-import type { Node, Parser } from "web-tree-sitter";
+import type { Language, Parser, Tree } from "web-tree-sitter";
 
 /** A piece of a word, as the shell builds it. */
 export type Part =
@@ -477,7 +477,7 @@ class Scanner {
 
   private forStatement(node: Node, ctx: Context): void {
     const variable = node.childForFieldName("variable");
-    const values = node.childrenForFieldName("value").filter((c): c is Node => c !== null);
+    const values = node.childrenForFieldName("value");
     const substitutions: Node[] = [];
     const words = [this.literal(node.firstChild as Node)];
     if (variable) words.push(this.word(variable, substitutions));
@@ -568,7 +568,7 @@ class Scanner {
 
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
   private pipeline(node: Node, ctx: Context): void {
-    const stages = node.namedChildren.filter((c): c is Node => c !== null && c.type !== "comment");
+    const stages = node.namedChildren.filter((c) => c.type !== "comment");
     for (let i = stages.length - 1; i >= 0; i--) {
       const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : undefined;
       this.tasks.push({ kind: "visit", node: stages[i] as Node, ctx, ...(piped ? { piped } : {}) });
@@ -754,14 +754,117 @@ function substitutionsIn(node: Node, skip?: Node | null): Node[] {
     const kids = children(n);
     for (let i = kids.length - 1; i >= 0; i--) {
       const k = kids[i] as Node;
-      if (!skip || k.id !== skip.id) stack.push(k);
+      if (k !== skip) stack.push(k);
     }
   }
   return found;
 }
 
 function children(node: Node): Node[] {
-  return node.children.filter((c): c is Node => c !== null);
+  return node.children;
+}
+
+/**
+ * A syntax node copied out of tree-sitter's memory in one walk: every
+ * property read on a tree-sitter node is a call into WebAssembly, and the
+ * scanner reads each several times.
+ */
+class Node {
+  readonly children: Node[] = [];
+
+  constructor(
+    private readonly source: string,
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly isMissing: boolean,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly field: string | null,
+  ) {}
+
+  get text(): string {
+    return this.source.slice(this.startIndex, this.endIndex);
+  }
+
+  get namedChildren(): Node[] {
+    return this.children.filter((c) => c.isNamed);
+  }
+
+  get firstChild(): Node | undefined {
+    return this.children[0];
+  }
+
+  get lastChild(): Node | undefined {
+    return this.children[this.children.length - 1];
+  }
+
+  get childCount(): number {
+    return this.children.length;
+  }
+
+  childForFieldName(name: string): Node | undefined {
+    return this.children.find((c) => c.field === name);
+  }
+
+  childrenForFieldName(name: string): Node[] {
+    return this.children.filter((c) => c.field === name);
+  }
+}
+
+/** Whether each node type (by id) is named, asked of the grammar once. */
+const namedTypes = new WeakMap<Language, boolean[]>();
+
+/** Copies a tree into Nodes with a cursor, without recursion. */
+function copyTree(tree: Tree, source: string): Node {
+  const language = tree.language;
+  let named = namedTypes.get(language);
+  if (!named) {
+    named = [];
+    namedTypes.set(language, named);
+  }
+  const cursor = tree.walk();
+  try {
+    const make = (): Node => {
+      const id = cursor.nodeTypeId;
+      let isNamed = named[id];
+      if (isNamed === undefined) {
+        isNamed = cursor.nodeIsNamed;
+        named[id] = isNamed;
+      }
+      return new Node(
+        source,
+        language.types[id] ?? "ERROR",
+        isNamed,
+        cursor.nodeIsMissing,
+        cursor.startIndex,
+        cursor.endIndex,
+        cursor.currentFieldName,
+      );
+    };
+    const root = make();
+    const path: Node[] = [root];
+    for (;;) {
+      if (cursor.gotoFirstChild()) {
+        const child = make();
+        (path[path.length - 1] as Node).children.push(child);
+        path.push(child);
+        continue;
+      }
+      for (;;) {
+        path.pop();
+        if (path.length === 0) return root;
+        if (cursor.gotoNextSibling()) {
+          const sibling = make();
+          (path[path.length - 1] as Node).children.push(sibling);
+          path.push(sibling);
+          break;
+        }
+        cursor.gotoParent();
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
 }
 
 /** The NAME a `command -v NAME` / `type NAME` / `hash NAME` / `which NAME` asks about. */
@@ -801,7 +904,10 @@ function testedCondition(tests: readonly Node[]): Condition | undefined {
   }
   if (node.type !== "command") return undefined;
   const words = node.namedChildren
-    .filter((c): c is Node => c !== null && c.type !== "variable_assignment" && !c.type.endsWith("_redirect"))
+    .filter(
+      (c): c is Node =>
+        c !== null && c.type !== "variable_assignment" && !c.type.endsWith("_redirect"),
+    )
     .map((c) => (c.type === "command_name" ? (c.firstChild ?? c) : c).text);
   const [first, ...rest] = words;
   if (first === undefined || !GUARDS.has(first)) return undefined;
@@ -816,7 +922,7 @@ function scanText(parser: Parser, text: string): ShellScan {
   if (!tree) return { commands: [], functions: [], tested: [] };
   try {
     const scanner = new Scanner(text);
-    scanner.run(tree.rootNode);
+    scanner.run(copyTree(tree, text));
     return { commands: scanner.commands, functions: scanner.functions, tested: scanner.tested };
   } finally {
     tree.delete();

@@ -170,11 +170,7 @@ describe("splitting into simple commands", () => {
   });
 
   it("takes `((...))` as arithmetic, not as commands", () => {
-    expect(names("((n = n + 1))\nfor ((i = 0; i < 3; i++)); do echo $i; done")).toEqual([
-
-
-      "echo",
-    ]);
+    expect(names("((n = n + 1))\nfor ((i = 0; i < 3; i++)); do echo $i; done")).toEqual(["echo"]);
   });
 
   it("finds function definitions and marks the commands in their bodies", () => {
