@@ -22,12 +22,14 @@ import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/typ
 import {
   type ExpandOptions,
   expandWord,
+  type GlobPattern,
   isVariable,
   knownValue,
   lineAt,
   type Variables,
 } from "../shell/expand.js";
 import {
+  type Heredoc,
   loadShellSyntax,
   type ShellScan,
   type ShellSyntax,
@@ -44,8 +46,15 @@ import {
   sortFindings,
   summarize,
 } from "./report.js";
-import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
-import { summarizeYaml, type YamlSummary } from "./yaml.js";
+import {
+  type Creation,
+  createdBy,
+  type FileRole,
+  type FileUse,
+  fileUses,
+  unwrap,
+} from "./rules.js";
+import { kustomizationResources, summarizeYaml, type YamlSummary } from "./yaml.js";
 
 export type { Finding } from "./report.js";
 
@@ -127,6 +136,8 @@ const BUILTINS = new Set(
   ).split(" "),
 );
 
+/** A glob matching more paths than this is not followed. */
+const MAX_GLOB = 1000;
 /** How many parsed texts are kept for reuse. */
 const PARSED_KEPT = 512;
 /** Only a text with one of these in it can define a function or an alias, or test for a command. */
@@ -145,11 +156,14 @@ const WHAT: Record<FileRole, string> = {
   diff: "file",
   source: "sourced file",
   script: "script",
+  input: "input file",
 };
 
 /** How a YAML file is used, over the whole demo. */
 interface YamlUse {
   readonly label: string;
+  /** Lines before the YAML in `label`: a heredoc's YAML starts inside the demo. */
+  readonly lineOffset: number;
   /** Given to kubectl -f: every document is validated. */
   validate: boolean;
   /** Shown or compared: validated when every document is a Kubernetes object. */
@@ -230,6 +244,12 @@ class Analyzer {
    */
   private readonly unplanned = new Map<Step, Finding[]>();
   private sink: Finding[] | undefined;
+  /** Files and directories the demo makes before it uses them, by absolute path. */
+  private readonly created = new Map<string, { readonly at: Where; readonly dir: boolean }>();
+  /** Directories the demo extracts or installs files of unknown names into. */
+  private readonly unknownNames = new Map<string, Where>();
+  /** YAML the demo writes itself (heredocs), by the key yamlUse knows it under. */
+  private readonly written = new Map<string, { text: string; label: string; lineOffset: number }>();
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
@@ -365,7 +385,10 @@ class Analyzer {
         state,
         at: where(command.offset),
         where,
-        options: { inFunction: command.inFunction },
+        options: {
+          inFunction: command.inFunction,
+          glob: (pattern) => this.glob(pattern, state.dir),
+        },
       });
     }
     // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
@@ -381,6 +404,7 @@ class Analyzer {
     scope: Scope,
   ): void {
     const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
+    this.redirections(command, step, scope);
     if (command.words.length === 0) {
       for (const word of command.assignments) this.assign(word, scope);
       return;
@@ -407,8 +431,160 @@ class Analyzer {
     const name = known(nameWord);
     if (name === undefined) return;
     this.program(name, scope);
-    for (const use of fileUses(name, args, known)) this.fileUse(use, scope);
+    const stdin = stdinHeredoc(command);
+    for (const use of fileUses(name, args, known)) {
+      if (use.role === "kubectl" && known(use.word) === "-" && stdin) {
+        this.heredocManifest(stdin, step, scope, use.verb !== undefined && use.verb !== "delete");
+      } else this.fileUse(use, scope);
+    }
+    for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
     this.learn(name, args, scope, known);
+  }
+
+  /** `< FILE` must exist; `> FILE` (and `>>`, `&>`...) makes FILE, with a heredoc's text when `cat` copies one. */
+  private redirections(
+    command: SimpleCommand,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+  ): void {
+    for (const r of command.redirects) {
+      if (!r.target || (r.op.includes("&") && !/^&>>?$/.test(r.op))) continue;
+      if (r.op === "<" || r.op === "<>") {
+        const word = r.target;
+        this.fileUse(
+          { role: "input", word, prefix: "", recursive: false, commaList: false },
+          scope,
+        );
+        continue;
+      }
+      if (!/^(>|>>|>\||&>|&>>)$/.test(r.op)) continue;
+      const paths = this.quietPaths(r.target, "", scope);
+      for (const absolute of paths ?? []) {
+        this.created.set(absolute, { at: scope.where(r.offset), dir: false });
+        const doc = stdinHeredoc(command);
+        const isCat = command.words.length === 1 && command.words[0]?.raw === "cat";
+        if (doc && isCat && r.op !== ">>") this.writeHeredoc(absolute, doc, step, scope);
+        else this.written.delete(absolute);
+      }
+    }
+  }
+
+  /** The paths a word stands for, when they can be known; never a note. */
+  private quietPaths(word: Word, prefix: string, scope: Scope): string[] | undefined {
+    const expanded = expandWord(word, scope.state, scope.options);
+    if (!expanded.ok) return undefined;
+    const out: string[] = [];
+    for (let value of expanded.values) {
+      if (value.startsWith(prefix)) value = value.slice(prefix.length);
+      if (value === "" || value === "-" || URL.test(value) || value.startsWith("/dev/")) continue;
+      if (!path.isAbsolute(value) && scope.state.dir === null) return undefined;
+      out.push(path.resolve(scope.state.dir ?? "/", value));
+    }
+    return out;
+  }
+
+  private create(creation: Creation, scope: Scope, known: (w: Word) => string | undefined): void {
+    const at = scope.at;
+    const mark = (absolute: string, dir: boolean) => {
+      this.created.set(absolute, { at, dir });
+      this.written.delete(absolute);
+    };
+    switch (creation.kind) {
+      case "path": {
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        const paths = this.quietPaths(creation.word, creation.prefix, scope) ?? [];
+        for (const dir of dirs ?? []) {
+          for (const p of paths) {
+            const relative = path.relative(scope.state.dir ?? "/", p);
+            mark(creation.in && dir !== null ? path.resolve(dir, relative) : p, creation.dir);
+          }
+        }
+        return;
+      }
+      case "named-after": {
+        const source = known(creation.source);
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        if (source === undefined || !dirs) return;
+        let name = path.posix.basename(source.replace(/[?#].*$/, "").replace(/\/+$/, ""));
+        if (creation.strip) name = name.replace(creation.strip, "");
+        for (const dir of dirs)
+          if (dir !== null && name !== "") mark(path.join(dir, name), creation.dir);
+        return;
+      }
+      case "copy": {
+        const targets = this.quietPaths(creation.target, "", scope);
+        if (!targets || targets.length !== 1) return;
+        const target = targets[0] as string;
+        const into =
+          creation.into ||
+          known(creation.target)?.endsWith("/") ||
+          this.io.kindOf(target) === "dir" ||
+          this.created.get(target)?.dir === true;
+        if (!into) {
+          mark(target, false);
+          return;
+        }
+        for (const source of creation.sources) {
+          for (const p of this.quietPaths(source, "", scope) ?? [])
+            mark(path.join(target, path.basename(p)), false);
+        }
+        return;
+      }
+      case "unknown-names": {
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        for (const dir of dirs ?? []) if (dir !== null) this.unknownNames.set(dir, at);
+        return;
+      }
+    }
+  }
+
+  /** What the heredoc holds once its variables are filled in, or undefined when they cannot be known. */
+  private heredocText(doc: Heredoc, scope: Scope): string | undefined {
+    const expanded = expandWord(
+      { raw: doc.body, offset: doc.offset, parts: doc.parts },
+      scope.state,
+      scope.options,
+    );
+    return expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
+  }
+
+  private writeHeredoc(
+    absolute: string,
+    doc: Heredoc,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+  ): void {
+    const text = this.heredocText(doc, scope);
+    if (text === undefined) {
+      this.written.delete(absolute);
+      return;
+    }
+    const at = scope.where(doc.offset);
+    this.written.set(absolute, { text, label: step.loc.file, lineOffset: at.line - 1 });
+  }
+
+  /** `kubectl apply -f - <<EOF` (or `cat <<EOF | kubectl apply -f -`): the manifest is the heredoc. */
+  private heredocManifest(
+    doc: Heredoc,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+    applies: boolean,
+  ): void {
+    const at = scope.where(doc.offset);
+    const text = this.heredocText(doc, scope);
+    if (text === undefined) {
+      this.add({
+        severity: "note",
+        ...at,
+        message: "not checked: the manifest in this heredoc",
+        hint: "it uses a value that is only known when the demo runs",
+        rule: "not-checked",
+      });
+      return;
+    }
+    const key = `heredoc:${at.file}:${at.line}`;
+    this.written.set(key, { text, label: step.loc.file, lineOffset: at.line - 1 });
+    this.yamlUse(key, { validate: true, crdSource: applies });
   }
 
   /** A `$SHELL FILE` that the dry run did not plan: at least check that FILE is there. */
@@ -616,6 +792,7 @@ class Analyzer {
   }
 
   private missing(use: FileUse, shown: string, scope: Scope, problem: string): void {
+    if (problem === "does not exist" && /[*?[]/.test(shown)) problem = "matches no file";
     this.add({
       severity: "error",
       ...scope.at,
@@ -625,10 +802,64 @@ class Analyzer {
     });
   }
 
+  /** Made earlier by the demo: itself, or a directory it is in. */
+  private madeByDemo(absolute: string): { readonly dir: boolean } | undefined {
+    const made = this.created.get(absolute);
+    if (made) return made;
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+      if (this.created.get(dir)?.dir) return { dir: false };
+      if (dir === path.dirname(dir)) return undefined;
+    }
+  }
+
+  /** Where files of unknown names were extracted or installed, if this path may be one of them. */
+  private maybeExtracted(absolute: string): Where | undefined {
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+      const at = this.unknownNames.get(dir);
+      if (at) return at;
+      if (dir === path.dirname(dir)) return undefined;
+    }
+  }
+
   private checkFile(use: FileUse, shown: string, absolute: string, scope: Scope): void {
     this.files.add(absolute);
+    const written = this.written.get(absolute);
+    const made = this.madeByDemo(absolute);
+    if (written || made) {
+      const yamlRole =
+        use.role === "kubectl" ||
+        use.role === "helm-values" ||
+        use.role === "show" ||
+        use.role === "diff";
+      if (
+        (written && yamlRole && YAML_EXTENSIONS.has(path.extname(absolute).toLowerCase())) ||
+        (written && use.role === "kubectl")
+      ) {
+        const applies = use.verb !== undefined && use.verb !== "delete";
+        this.yamlUse(
+          absolute,
+          use.role === "kubectl"
+            ? { validate: true, crdSource: applies }
+            : use.role === "helm-values"
+              ? {}
+              : { validateIfKubernetes: true },
+        );
+      }
+      return;
+    }
     const kind = this.io.kindOf(absolute);
     if (kind === undefined) {
+      const extracted = this.maybeExtracted(absolute);
+      if (extracted) {
+        this.add({
+          severity: "note",
+          ...scope.at,
+          message: `not checked: ${shown}`,
+          hint: `it may come from the files unpacked at ${extracted.file}:${extracted.line}, whose names are only known when the demo runs`,
+          rule: "not-checked",
+        });
+        return;
+      }
       this.missing(use, shown, scope, "does not exist");
       return;
     }
@@ -648,7 +879,7 @@ class Analyzer {
           (p) => this.io.kindOf(p) === "file",
         );
         if (found === undefined) this.missing(use, shown, scope, "has no kustomization.yaml");
-        else this.yamlUse(found, {});
+        else this.followKustomization(found, applies);
       } else if (use.role !== "diff") {
         this.missing(use, shown, scope, "is a directory");
       }
@@ -673,6 +904,70 @@ class Analyzer {
     }
   }
 
+  /** A kustomization's resources: manifests to validate, and the kustomizations of directories. */
+  private followKustomization(first: string, applies: boolean): void {
+    const stack = [first];
+    const seen = new Set<string>();
+    for (let file = stack.pop(); file !== undefined; file = stack.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      this.files.add(file);
+      this.yamlUse(file, {});
+      const text = this.text(file);
+      if (typeof text !== "string") continue;
+      for (const entry of kustomizationResources(text)) {
+        const target = path.resolve(path.dirname(file), entry.path);
+        const kind = this.io.kindOf(target);
+        const found =
+          kind === "dir"
+            ? KUSTOMIZATIONS.map((n) => path.join(target, n)).find(
+                (p) => this.io.kindOf(p) === "file",
+              )
+            : undefined;
+        if (kind === "file") {
+          this.files.add(target);
+          this.yamlUse(target, { validate: true, crdSource: applies });
+        } else if (found) stack.push(found);
+        else {
+          this.add({
+            severity: "error",
+            file: this.label(file),
+            line: entry.line,
+            message: `resource ${entry.path} ${kind === "dir" ? "has no kustomization.yaml" : "does not exist"}`,
+            hint: "a kustomization's resources are relative to its own directory",
+            rule: "missing-file",
+          });
+        }
+      }
+    }
+  }
+
+  /** The paths a glob written in the demo matches on disk, sorted as bash sorts them. */
+  private glob(pattern: GlobPattern, dir: string | null): readonly string[] | undefined {
+    const absolute = pattern.text.startsWith("/");
+    if (!absolute && dir === null) return undefined;
+    let found: string[] = [absolute ? "/" : (dir as string)];
+    const segments = absolute ? pattern.segments.slice(1) : pattern.segments;
+    for (const segment of segments) {
+      const next: string[] = [];
+      for (const base of found) {
+        if (typeof segment === "string") {
+          const p = segment === "" ? base : path.join(base, segment);
+          if (segment === "" || this.io.kindOf(p) !== undefined) next.push(p);
+          continue;
+        }
+        if (this.io.kindOf(base) !== "dir") continue;
+        for (const name of [...this.io.listDir(base)].sort()) {
+          if (name.startsWith(".") && !segment.source.startsWith("^\\.")) continue;
+          if (segment.test(name)) next.push(path.join(base, name));
+        }
+      }
+      found = next;
+      if (found.length > MAX_GLOB) return undefined;
+    }
+    return found.map((p) => (absolute ? p : path.relative(dir as string, p) || "."));
+  }
+
   private manifestsIn(dir: string, recursive: boolean): string[] {
     const out: string[] = [];
     for (const name of [...this.io.listDir(dir)].sort()) {
@@ -689,8 +984,10 @@ class Analyzer {
   private yamlUse(absolute: string, how: Partial<Omit<YamlUse, "label">>): void {
     let use = this.yaml.get(absolute);
     if (!use) {
+      const written = this.written.get(absolute);
       use = {
-        label: this.label(absolute),
+        label: written ? written.label : this.label(absolute),
+        lineOffset: written ? written.lineOffset : 0,
         validate: false,
         validateIfKubernetes: false,
         crdSource: false,
@@ -703,6 +1000,8 @@ class Analyzer {
   }
 
   text(absolute: string): string | { reason: string } {
+    const written = this.written.get(absolute);
+    if (written) return written.text;
     let text = this.texts.get(absolute);
     if (text === undefined) {
       const found = this.io.readFile(absolute);
@@ -735,7 +1034,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: use.label,
-          line: error.line,
+          line: error.line + use.lineOffset,
           column: error.column,
           message: `YAML syntax error: ${error.message}`,
           hint: "the demo uses this file, and it does not parse as YAML",
@@ -757,7 +1056,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: error.file,
-          line: error.line,
+          line: error.line + use.lineOffset,
           column: error.column,
           message: error.reason,
           hint: "the API server would refuse this CustomResourceDefinition",
@@ -775,7 +1074,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: problem.file,
-          line: problem.line,
+          line: problem.line + use.lineOffset,
           column: problem.column,
           message: problem.message,
           hint: "the API server would refuse this object (checked against the CRDs the demo applies and --crds)",
@@ -790,14 +1089,22 @@ class Analyzer {
         this.add({
           severity: "note",
           file: object.file,
-          line: object.line,
-          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line}`,
+          line: object.line + use.lineOffset,
+          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
           hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none (built-in kinds are not checked)",
           rule: "not-validated",
         });
       }
     }
   }
+}
+
+/** The heredoc a command reads as its standard input, its own or the one `cat` copies into its pipe. */
+function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
+  for (const r of command.redirects) {
+    if (r.heredoc && (r.fd === undefined || r.fd === 0)) return r.heredoc;
+  }
+  return command.pipedHeredoc;
 }
 
 /** CRDs read before, by file and text (see memo). */

@@ -159,6 +159,12 @@ const STATEMENT_TYPES = new Set([
   "variable_assignments",
 ]);
 
+/** A statement the grammar hangs on a heredoc, and whether the command's output is piped into it. */
+interface After {
+  readonly node: Node;
+  readonly piped: boolean;
+}
+
 interface Context {
   readonly inFunction: boolean;
   readonly conditions: readonly Condition[];
@@ -283,7 +289,7 @@ class Scanner {
         this.list(node, ctx);
         return;
       case "pipeline":
-        this.pipeline(node, ctx);
+        this.pipeline(node, ctx, piped);
         return;
       case "for_statement":
         this.forStatement(node, ctx);
@@ -326,7 +332,7 @@ class Scanner {
     const words: Word[] = [];
     const redirects: Redirect[] = [];
     const substitutions: Node[] = [];
-    const after: Node[] = [];
+    const after: After[] = [];
     for (const child of children(node)) {
       switch (child.type) {
         case "variable_assignment":
@@ -366,8 +372,21 @@ class Scanner {
       const tested = guardedName(words);
       if (tested !== undefined) this.tested.push(tested);
     }
-    this.later(after, ctx);
+    const catDoc =
+      words.length === 1 && words[0]?.raw === "cat"
+        ? redirects.find((r) => r.heredoc)?.heredoc
+        : undefined;
+    this.follow(after, ctx, catDoc);
     this.emit(assignments, words, redirects, node.startIndex, ctx, substitutions, piped);
+  }
+
+  /** Visits the statements hung on a heredoc after the command; `doc` is what a pipe from it carries. */
+  private follow(after: readonly After[], ctx: Context, doc?: Heredoc): void {
+    for (let i = after.length - 1; i >= 0; i--) {
+      const a = after[i] as After;
+      const piped = a.piped ? doc : undefined;
+      this.tasks.push({ kind: "visit", node: a.node, ctx, ...(piped ? { piped } : {}) });
+    }
   }
 
   private redirected(node: Node, ctx: Context, piped?: Heredoc): void {
@@ -380,9 +399,9 @@ class Scanner {
     // A compound (`while ...; done < file`) or a negation: its redirections stand on their own, first.
     const list: Redirect[] = [];
     const substitutions: Node[] = [];
-    const after: Node[] = [];
+    const after: After[] = [];
     for (const r of redirects) this.redirect(r, list, substitutions, after);
-    this.later(after, ctx);
+    this.follow(after, ctx);
     if (body) this.tasks.push({ kind: "visit", node: body, ctx });
     this.emit([], [], list, node.startIndex, ctx, substitutions, undefined);
   }
@@ -391,7 +410,7 @@ class Scanner {
     node: Node,
     out: Redirect[],
     substitutions: Node[],
-    after: Node[],
+    after: After[],
     args: Word[] = [],
   ): void {
     let op = "";
@@ -400,14 +419,13 @@ class Scanner {
     let heredoc: Heredoc | undefined;
     let stripTabs = false;
     let expands = true;
+    let joint = "";
     for (const child of children(node)) {
       if (!child.isNamed) {
         if (op === "" && /^[<>&]/.test(child.type)) {
           op = child.type;
           stripTabs = op === "<<-";
-        } else if (child.type === "&&" || child.type === "||" || child.type === "|") {
-          // `cmd <<EOF && next`: the grammar hangs the rest of the list on the heredoc.
-        }
+        } else joint = child.type;
         continue;
       }
       switch (child.type) {
@@ -433,8 +451,11 @@ class Scanner {
           this.redirect(child, out, substitutions, after, args);
           break;
         default:
-          if (STATEMENT_TYPES.has(child.type)) after.push(child);
-          else if (target === undefined) target = this.word(child, substitutions);
+          // `cmd <<EOF | next`: the grammar hangs the rest of the line on the heredoc.
+          if (STATEMENT_TYPES.has(child.type)) {
+            const leadingPipe = child.type === "pipeline" && !child.firstChild?.isNamed;
+            after.push({ node: child, piped: joint === "|" || leadingPipe });
+          } else if (target === undefined) target = this.word(child, substitutions);
           // `> out.txt x.yaml`: the grammar hangs the words after a target on the redirection.
           else args.push(this.word(child, substitutions));
       }
@@ -458,11 +479,11 @@ class Scanner {
       words.push(this.word(child, substitutions));
     }
     const redirects: Redirect[] = [];
-    const after: Node[] = [];
+    const after: After[] = [];
     for (const child of children(node)) {
       if (child.type.endsWith("_redirect")) this.redirect(child, redirects, substitutions, after);
     }
-    this.later(after, ctx);
+    this.follow(after, ctx);
     this.emit([], words, redirects, node.startIndex, ctx, substitutions, undefined);
   }
 
@@ -567,10 +588,10 @@ class Scanner {
   }
 
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
-  private pipeline(node: Node, ctx: Context): void {
+  private pipeline(node: Node, ctx: Context, first?: Heredoc): void {
     const stages = node.namedChildren.filter((c) => c.type !== "comment");
     for (let i = stages.length - 1; i >= 0; i--) {
-      const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : undefined;
+      const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : first;
       this.tasks.push({ kind: "visit", node: stages[i] as Node, ctx, ...(piped ? { piped } : {}) });
     }
   }
