@@ -6,7 +6,6 @@
  * refuse, and commands that are not on PATH.
  */
 import * as path from "node:path";
-import type { Output } from "../cli/io.js";
 import {
   CrdFileError,
   type CrdVersionSchema,
@@ -19,6 +18,7 @@ import { type PlanObservation, planDemo } from "../plan/plan.js";
 import type { LoadOptions } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
+import { BUILTINS, KEYWORDS } from "../shell/commands.js";
 import {
   type ExpandOptions,
   expandWord,
@@ -37,6 +37,7 @@ import {
   type Word,
 } from "../shell/syntax.js";
 import type { KnownEnv } from "../util/expand.js";
+import type { Output } from "../util/output.js";
 import { memo } from "./memo.js";
 import {
   type Finding,
@@ -101,40 +102,6 @@ export interface DemoAnalysis {
 
 /** Exit codes of `demoshts check`. */
 export const CHECK_EXIT = { clean: 0, errors: 1, cannotCheck: 2 } as const;
-
-const KEYWORDS = new Set([
-  "if",
-  "then",
-  "else",
-  "elif",
-  "fi",
-  "case",
-  "esac",
-  "for",
-  "select",
-  "while",
-  "until",
-  "do",
-  "done",
-  "in",
-  "function",
-  "time",
-  "coproc",
-  "{",
-  "}",
-  "!",
-  "[[",
-  "]]",
-]);
-
-const BUILTINS = new Set(
-  (
-    ". : [ alias bg bind break builtin caller cd command compgen complete compopt continue " +
-    "declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history " +
-    "jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set " +
-    "shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait"
-  ).split(" "),
-);
 
 /** A glob matching more paths than this is not followed. */
 const MAX_GLOB = 1000;

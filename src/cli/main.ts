@@ -9,7 +9,7 @@ import type { GuardVerdict, ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
-import type { Output } from "./io.js";
+import type { Output } from "../util/output.js";
 
 /** The exit codes, as documented in `--help` and the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -424,7 +424,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     const { runCheck } = await import("../check/check.js");
     return runCheck(request, io);
   }
-  const { runDoctor } = await import("../kube/doctor.js");
+  const { runDoctor } = await import("../doctor/doctor.js");
   return runDoctor(request, io);
 }
 

@@ -1,4 +1,3 @@
-import type { Output } from "../cli/io.js";
 import type { Presenter } from "../present/presenter.js";
 import type {
   BlankStep,
@@ -10,6 +9,7 @@ import type {
 } from "../script/types.js";
 import type { Shell, ShellRun } from "../session/shell.js";
 import { formatDuration } from "../util/duration.js";
+import type { Output } from "../util/output.js";
 import type { Driver, KeyAction, Notice, Presentation, RunResult } from "../walk/walker.js";
 
 /** How a live run behaves: on stage (a presenter at the keys) or in CI. */
