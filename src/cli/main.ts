@@ -372,6 +372,8 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     .option("--no-init", "do not read .demoshrc / .demoshrc.md")
     .option("--no-builtins", "do not define the builtin macros")
     .helpOption("-h, --help", "show this help")
+    // Words after FILE go to the demo, options included, as for the main command.
+    .passThroughOptions()
     .addHelpText("after", which === "check" ? CHECK_HELP : DOCTOR_HELP)
     .exitOverride()
     .configureOutput({

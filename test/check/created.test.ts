@@ -163,3 +163,16 @@ describe("what the demo reads", () => {
     ]);
   });
 });
+
+describe("input of any depth", () => {
+  it("checks a command with 1,200 nested $( and one whose nesting doubles per level", async () => {
+    const deep = `echo ${"$(".repeat(1200)}cat gone.txt${")".repeat(1200)}`;
+    let wide = "bat gone.txt";
+    for (let i = 0; i < 12; i++) wide = `echo $(${wide}) $(${wide})`;
+    const files = { "demo.sh": lines(deep, wide) };
+    expect(await findings(files, "demo.sh")).toEqual([
+      "demo.sh:1 error missing-file: file gone.txt does not exist",
+      "demo.sh:2 error missing-file: file gone.txt does not exist",
+    ]);
+  }, 120_000);
+});

@@ -350,3 +350,22 @@ describe("on any text", () => {
     );
   });
 });
+
+describe("deep and wide input", () => {
+  it("reads a command with 1,200 nested $( without running out of stack", () => {
+    const depth = 1200;
+    const text = `echo ${"$(".repeat(depth)}cat deep.txt${")".repeat(depth)}`;
+    const scan = parseShell(text);
+    expect(scan.commands.map((c) => c.words[0]?.raw)).toContain("cat");
+    expect(scan.commands.at(-1)?.words[0]?.raw).toBe("echo");
+  });
+
+  it("reads nesting that doubles at each level, and ${...} defaults nested deeply", () => {
+    let text = "x";
+    for (let i = 0; i < 14; i++) text = `$(a ${text} ${text})`;
+    const scan = parseShell(`echo ${text}`);
+    expect(scan.commands.length).toBe(2 ** 14);
+    const defaults = `${"${A:-".repeat(2000)}end${"}".repeat(2000)}`;
+    expect(values(defaults)).toMatch(/^unknown|end/);
+  });
+});
