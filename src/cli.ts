@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   accessSync,
   chmodSync,
@@ -7,42 +7,33 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
+import { isatty } from "node:tty";
 import { fileURLToPath } from "node:url";
+import { readRegularFile } from "./cli/files.js";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
+import type { RunChannel } from "./run/run.js";
 import { BashSession } from "./session/bash.js";
 
 // The only module that touches the process: it binds real IO to main().
 
+// Every file a user names (demos, imports, nested demos, checked files, kubeconfigs) is
+// read here: regular files only, of bounded size, never blocking on a pipe or a device.
 function readFile(absolutePath: string): FileData {
-  try {
-    return { ok: true, data: readFileSync(absolutePath) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String((error as Error).message);
-    return { ok: false, reason };
-  }
+  return readRegularFile(absolutePath);
 }
 
 const self = fileURLToPath(import.meta.url);
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+// The build writes the version in (no package.json to read at start-up).
+declare const __DEMOSHTS_VERSION__: string;
 
 /** Where the launcher for this node and this script goes: the temporary directory, else the cache. */
 function launcherPlaces(): string[] {
@@ -106,7 +97,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const sessions = new Set<BashSession>();
-const stdinIsTTY = Boolean(process.stdin.isTTY);
+// isatty, not process.stdin.isTTY: a CI run never reads stdin, so its stream is never made.
+const stdinIsTTY = isatty(0);
 let savedTerminal: string | undefined;
 
 /** Notes the terminal's settings before a live run touches it (dry runs and checks never do). */
@@ -132,19 +124,56 @@ function restoreTerminal(): void {
 
 // On stage, Ctrl-C is for the running command (bash's children get it too) and the runner
 // ignores it; a CI run listens, stops after the current command, and a second one ends it.
+// Until a live run starts (and in dry runs, checks and doctor) no handler is installed: the
+// default action ends the process at once, even in the middle of reading a huge demo, and
+// the shell sees 130 (Ctrl-C) or 143 (SIGTERM).
 const interruptListeners = new Set<() => void>();
 let interrupts = 0;
-process.on("SIGINT", () => {
-  if (interruptListeners.size === 0) return;
-  interrupts++;
-  if (interrupts > 1) finish(130);
-  for (const listener of interruptListeners) listener();
-});
-for (const [signal, code] of [
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-] as const) {
-  process.on(signal, () => finish(code));
+let signalsTaken = false;
+function takeSignals(): void {
+  if (signalsTaken) return;
+  signalsTaken = true;
+  process.on("SIGINT", () => {
+    if (interruptListeners.size === 0) return;
+    interrupts++;
+    if (interrupts > 1) finish(130);
+    for (const listener of interruptListeners) listener();
+  });
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.on(signal, () => finish(code));
+  }
+}
+
+/**
+ * The demos of one run, each its own process, tell each other things through
+ * files next to a name the outermost demo chooses: `.quit` when a presenter
+ * pressed Q, `.shown` when a demo showed the audience something.
+ */
+function fileChannel(base: string): RunChannel {
+  const mark = (suffix: string) => {
+    try {
+      writeFileSync(`${base}${suffix}`, "", { mode: 0o600 });
+    } catch {
+      // Nowhere to write: the parent goes on as if nothing was said.
+    }
+  };
+  let shown = false;
+  return {
+    quit: () => mark(".quit"),
+    quitting: () => existsSync(`${base}.quit`),
+    shown: () => {
+      if (!shown) mark(".shown");
+      shown = true;
+    },
+    anyShown: () => shown || existsSync(`${base}.shown`),
+    clear: () => {
+      rmSync(`${base}.quit`, { force: true });
+      rmSync(`${base}.shown`, { force: true });
+    },
+  };
 }
 
 function finish(code: number): never {
@@ -176,13 +205,23 @@ function kubeconfigSource() {
     env: process.env,
     home: process.env.HOME ?? homedir(),
     readFile: (file: string) => {
-      try {
-        return readFileSync(file, "utf8");
-      } catch {
-        return undefined;
-      }
+      const found = readRegularFile(file);
+      return found.ok ? Buffer.from(found.data).toString("utf8") : undefined;
     },
   };
+}
+
+/** Where relative paths start; a directory deleted under the process ends it here (exit 2). */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    process.stderr.write(
+      "demoshts: the current directory no longer exists (it was deleted); cd to one that exists and run again\n",
+    );
+    process.exit(2);
+  }
 }
 
 try {
@@ -190,20 +229,23 @@ try {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     home: process.env.HOME ?? homedir(),
-    version: pkg.version,
+    version: __DEMOSHTS_VERSION__,
     selfCommand: launcher,
     selfPath: () => launcherPlaces()[0] as string,
     readFile,
     stdinIsTTY,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns || 80,
     colorLevel: level,
     keys: () => {
+      takeSignals();
       saveTerminal();
       return new TerminalKeys(process.stdin);
     },
     startShell: (start) => {
+      takeSignals();
       saveTerminal();
       const session = new BashSession(start);
       sessions.add(session);
@@ -239,18 +281,21 @@ try {
       }
       return undefined;
     },
-    runVersion: (file, args, timeoutMs) =>
-      new Promise((resolve) => {
-        execFile(
-          file,
-          [...args],
-          { timeout: timeoutMs, encoding: "utf8" },
-          (error, stdout, stderr) => {
-            const line = `${stdout}\n${stderr}`.split("\n").find((l) => l.trim() !== "");
-            resolve(error ? undefined : line?.trim());
-          },
-        );
-      }),
+    runVersion: async (file, args, timeoutMs) => {
+      // Loaded only by doctor: execa is not needed to run or check a demo.
+      const { execa } = await import("execa");
+      const result = await execa(file, [...args], {
+        timeout: timeoutMs,
+        reject: false,
+        stdin: "ignore",
+        all: true,
+      });
+      if (result.failed) return undefined;
+      return String(result.all ?? "")
+        .split("\n")
+        .find((line) => line.trim() !== "")
+        ?.trim();
+    },
     kubeconfig: kubeconfigSource(),
     guardContext: async (expected) => {
       // Loaded only when a context is expected: client-node is large.
@@ -258,7 +303,14 @@ try {
       const verdict = await guardContext(expected, kubeconfigSource());
       return verdict.ok ? { ok: true } : verdict;
     },
+    channel: (name) => {
+      const base =
+        name ??
+        path.join(tmpdir(), `demoshts-run-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      return { name: base, channel: fileChannel(base) };
+    },
     onInterrupt: (listener) => {
+      takeSignals();
       interruptListeners.add(listener);
       return () => interruptListeners.delete(listener);
     },
