@@ -35,8 +35,9 @@ describe("import directions", () => {
   });
 
   it("keeps the command line on top: nothing below it imports cli/ or cli.ts", () => {
+    // The entry points (the command and the API) sit beside it, at the top.
     const wrong = all.flatMap(({ file, targets }) =>
-      folder(file) === "cli" || file === "cli.ts"
+      folder(file) === "cli" || file === "cli.ts" || file === "index.ts"
         ? []
         : targets
             .filter((t) => folder(t) === "cli" || t === "cli.js")
