@@ -10,17 +10,17 @@ import { fileURLToPath } from "node:url";
 import type { CheckIo } from "./check/check.js";
 import type { Finding } from "./check/report.js";
 import { readRegularFile } from "./cli/files.js";
-import type { Output } from "./cli/io.js";
 import type { PlanRecord } from "./plan/plan.js";
 import { type LoadResult, loadScript } from "./reader/load.js";
 import type { FileData, ReadHost } from "./reader/read.js";
 import type { Diagnostic } from "./script/types.js";
+import type { Output } from "./util/output.js";
 
 export type { Finding } from "./check/report.js";
-export type { Output } from "./cli/io.js";
 export type { PlanRecord } from "./plan/plan.js";
 export type { LoadResult } from "./reader/load.js";
 export type { Diagnostic, Loc, Script, Step } from "./script/types.js";
+export type { Output } from "./util/output.js";
 
 /** Where and how a demo is read. Every field has a default. */
 export interface DemoOptions {

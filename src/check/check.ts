@@ -6,7 +6,6 @@
  * refuse, and commands that are not on PATH.
  */
 import * as path from "node:path";
-import type { Output } from "../cli/io.js";
 import {
   CrdFileError,
   type CrdVersionSchema,
@@ -19,7 +18,26 @@ import { type PlanObservation, planDemo } from "../plan/plan.js";
 import type { LoadOptions } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
+import { BUILTINS, KEYWORDS } from "../shell/commands.js";
+import {
+  type ExpandOptions,
+  expandWord,
+  type GlobPattern,
+  isVariable,
+  knownValue,
+  lineAt,
+  type Variables,
+} from "../shell/expand.js";
+import {
+  type Heredoc,
+  loadShellSyntax,
+  type ShellScan,
+  type ShellSyntax,
+  type SimpleCommand,
+  type Word,
+} from "../shell/syntax.js";
 import type { KnownEnv } from "../util/expand.js";
+import type { Output } from "../util/output.js";
 import { memo } from "./memo.js";
 import {
   type Finding,
@@ -29,19 +47,15 @@ import {
   sortFindings,
   summarize,
 } from "./report.js";
-import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
 import {
-  type ExpandOptions,
-  expandWord,
-  isVariable,
-  knownValue,
-  lineAt,
-  parseShell,
-  type ShellScan,
-  type SimpleCommand,
-  type Word,
-} from "./shell.js";
-import { summarizeYaml, type YamlSummary } from "./yaml.js";
+  type Creation,
+  createdBy,
+  type FileRole,
+  type FileUse,
+  fileUses,
+  unwrap,
+} from "./rules.js";
+import { kustomizationResources, summarizeYaml, type YamlSummary } from "./yaml.js";
 
 export type { Finding } from "./report.js";
 
@@ -89,42 +103,12 @@ export interface DemoAnalysis {
 /** Exit codes of `demoshts check`. */
 export const CHECK_EXIT = { clean: 0, errors: 1, cannotCheck: 2 } as const;
 
-const KEYWORDS = new Set([
-  "if",
-  "then",
-  "else",
-  "elif",
-  "fi",
-  "case",
-  "esac",
-  "for",
-  "select",
-  "while",
-  "until",
-  "do",
-  "done",
-  "in",
-  "function",
-  "time",
-  "coproc",
-  "{",
-  "}",
-  "!",
-  "[[",
-  "]]",
-]);
-
-const BUILTINS = new Set(
-  (
-    ". : [ alias bg bind break builtin caller cd command compgen complete compopt continue " +
-    "declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history " +
-    "jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set " +
-    "shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait"
-  ).split(" "),
-);
-
-/** Commands that only ask whether another command exists. */
-const GUARDS = new Set(["command", "type", "hash", "which"]);
+/** A glob matching more paths than this is not followed. */
+const MAX_GLOB = 1000;
+/** How many parsed texts are kept for reuse. */
+const PARSED_KEPT = 512;
+/** Only a text with one of these in it can define a function or an alias, or test for a command. */
+const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b|\bwhich\b/;
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -139,11 +123,14 @@ const WHAT: Record<FileRole, string> = {
   diff: "file",
   source: "sourced file",
   script: "script",
+  input: "input file",
 };
 
 /** How a YAML file is used, over the whole demo. */
 interface YamlUse {
   readonly label: string;
+  /** Lines before the YAML in `label`: a heredoc's YAML starts inside the demo. */
+  readonly lineOffset: number;
   /** Given to kubectl -f: every document is validated. */
   validate: boolean;
   /** Shown or compared: validated when every document is a Kubernetes object. */
@@ -157,10 +144,39 @@ interface Where {
   readonly line: number;
 }
 
+/**
+ * Variables and directory while going through one command's simple commands,
+ * each of which may change them for the next. The dry run's variables are
+ * copied only when a command changes one.
+ */
+class CommandState implements Variables {
+  /** What the command changed; undefined: unset. */
+  private readonly changed = new Map<string, string | null | undefined>();
+
+  constructor(
+    private readonly base: ReadonlyMap<string, string | null>,
+    public dir: string | null,
+  ) {
+    if (dir !== null) this.set("PWD", dir);
+  }
+
+  get(name: string): string | null | undefined {
+    return this.changed.has(name) ? this.changed.get(name) : this.base.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.changed.has(name) ? this.changed.get(name) !== undefined : this.base.has(name);
+  }
+
+  set(name: string, value: string | null | undefined): void {
+    this.changed.set(name, value);
+  }
+}
+
 /** What is known while going through one command's simple commands. */
 interface Scope {
   /** Shared by the simple commands of one command: each may change it for the next. */
-  readonly state: { readonly env: KnownEnv; dir: string | null };
+  readonly state: CommandState;
   readonly at: Where;
   /** Where a word at this offset of the command's text is. */
   readonly where: (offset: number) => Where;
@@ -181,13 +197,26 @@ class Analyzer {
   readonly files = new Set<string>();
   readonly nestedDemos = new Set<string>();
   private readonly seen = new Set<string>();
+  /** The last texts parsed (a macro's body or a repeated command is parsed once). */
   private readonly parsed = new Map<string, ShellScan>();
   private readonly functions = new Set<string>();
   private readonly aliases = new Set<string>();
   private readonly hooks = new Set<string>();
   private readonly macros = new Set<string>();
   private readonly guarded = new Set<string>();
-  private readonly plannedNested = new Set<Step>();
+  /**
+   * What a `$SHELL FILE` the dry run did not plan would report: held until the
+   * dry run has said whether it plans the nested demo (it says so just after
+   * the command).
+   */
+  private readonly unplanned = new Map<Step, Finding[]>();
+  private sink: Finding[] | undefined;
+  /** Files and directories the demo makes before it uses them, by absolute path. */
+  private readonly created = new Map<string, { readonly at: Where; readonly dir: boolean }>();
+  /** Directories the demo extracts or installs files of unknown names into. */
+  private readonly unknownNames = new Map<string, Where>();
+  /** YAML the demo writes itself (heredocs), by the key yamlUse knows it under. */
+  private readonly written = new Map<string, { text: string; label: string; lineOffset: number }>();
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
@@ -203,9 +232,14 @@ class Analyzer {
   constructor(
     private readonly request: CheckRequest,
     private readonly io: CheckIo,
+    private readonly syntax: ShellSyntax,
   ) {}
 
   add(finding: Finding): void {
+    if (this.sink) {
+      this.sink.push(finding);
+      return;
+    }
     const key = [
       finding.severity,
       finding.file,
@@ -224,10 +258,16 @@ class Analyzer {
 
   private parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
-    if (!scan) {
-      scan = parseShell(text);
-      this.parsed.set(text, scan);
+    if (scan) {
+      this.parsed.delete(text);
+    } else {
+      scan = this.syntax.scan(text);
+      if (this.parsed.size >= PARSED_KEPT) {
+        const oldest = this.parsed.keys().next().value;
+        if (oldest !== undefined) this.parsed.delete(oldest);
+      }
     }
+    this.parsed.set(text, scan);
     return scan;
   }
 
@@ -249,8 +289,10 @@ class Analyzer {
   }
 
   private learnDefinitions(text: string): void {
+    if (!MAY_DEFINE.test(text)) return;
     const scan = this.parse(text);
-    for (const name of scan.functions) this.functions.add(name);
+    for (const f of scan.functions) this.functions.add(f.name);
+    for (const name of scan.tested) this.guarded.add(name);
     const literal: KnownEnv = new Map();
     for (const command of scan.commands) {
       const words = command.words.map((w) => knownValue(w, literal));
@@ -260,10 +302,6 @@ class Analyzer {
           const eq = word?.indexOf("=") ?? -1;
           if (word !== undefined && eq > 0) this.aliases.add(word.slice(0, eq));
         }
-      } else if (first !== undefined && GUARDS.has(first)) {
-        if (first === "command" && !/^-[vV]/.test(rest[0] ?? "")) continue;
-        for (const word of rest)
-          if (word !== undefined && !word.startsWith("-")) this.guarded.add(word);
       }
     }
   }
@@ -271,8 +309,15 @@ class Analyzer {
   // -------------------------------------------------------------------------
   // Commands
 
+  /** Reports what the `$SHELL` commands the dry run did not plan would: it has had its say. */
+  settleNested(): void {
+    const held = [...this.unplanned.values()];
+    this.unplanned.clear();
+    for (const findings of held) for (const f of findings) this.add(f);
+  }
+
   nestedPlanned(observation: NestedObservation): void {
-    this.plannedNested.add(observation.step);
+    this.unplanned.delete(observation.step);
     if (observation.problem === undefined) return;
     const { loc } = observation.step;
     this.add({
@@ -297,8 +342,7 @@ class Analyzer {
     const scan = this.parse(text);
     const override = this.dirOverrides.get(depth);
     const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
-    const state = { env: new Map(observation.env), dir };
-    if (state.dir !== null) state.env.set("PWD", state.dir);
+    const state = new CommandState(observation.env, dir);
     const where = (offset: number): Where => ({
       file: step.loc.file,
       line: step.loc.line + lineAt(text, offset),
@@ -308,7 +352,10 @@ class Analyzer {
         state,
         at: where(command.offset),
         where,
-        options: { inFunction: command.inFunction },
+        options: {
+          inFunction: command.inFunction,
+          glob: (pattern) => this.glob(pattern, state.dir),
+        },
       });
     }
     // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
@@ -323,8 +370,8 @@ class Analyzer {
     step: CommandStep | ImmediateStep,
     scope: Scope,
   ): void {
-    const known = (word: Word): string | undefined =>
-      knownValue(word, scope.state.env, scope.options);
+    const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
+    this.redirections(command, step, scope);
     if (command.words.length === 0) {
       for (const word of command.assignments) this.assign(word, scope);
       return;
@@ -338,14 +385,173 @@ class Analyzer {
     if (nameWord === undefined) return;
     const args = command.words.slice(index + 1);
     if (isVariable(nameWord, "SHELL")) {
-      if (!this.plannedNested.has(step)) this.nested(args, scope, known);
+      const held: Finding[] = [];
+      this.sink = held;
+      try {
+        this.nested(args, scope, known);
+      } finally {
+        this.sink = undefined;
+      }
+      this.unplanned.set(step, held);
       return;
     }
     const name = known(nameWord);
     if (name === undefined) return;
     this.program(name, scope);
-    for (const use of fileUses(name, args, known)) this.fileUse(use, scope);
+    const stdin = stdinHeredoc(command);
+    for (const use of fileUses(name, args, known)) {
+      if (use.role === "kubectl" && known(use.word) === "-" && stdin) {
+        this.heredocManifest(stdin, step, scope, use.verb !== undefined && use.verb !== "delete");
+      } else this.fileUse(use, scope);
+    }
+    for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
     this.learn(name, args, scope, known);
+  }
+
+  /** `< FILE` must exist; `> FILE` (and `>>`, `&>`...) makes FILE, with a heredoc's text when `cat` copies one. */
+  private redirections(
+    command: SimpleCommand,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+  ): void {
+    for (const r of command.redirects) {
+      if (!r.target || (r.op.includes("&") && !/^&>>?$/.test(r.op))) continue;
+      if (r.op === "<" || r.op === "<>") {
+        const word = r.target;
+        this.fileUse(
+          { role: "input", word, prefix: "", recursive: false, commaList: false },
+          scope,
+        );
+        continue;
+      }
+      if (!/^(>|>>|>\||&>|&>>)$/.test(r.op)) continue;
+      const paths = this.quietPaths(r.target, "", scope);
+      for (const absolute of paths ?? []) {
+        this.created.set(absolute, { at: scope.where(r.offset), dir: false });
+        const doc = stdinHeredoc(command);
+        const isCat = command.words.length === 1 && command.words[0]?.raw === "cat";
+        if (doc && isCat && r.op !== ">>") this.writeHeredoc(absolute, doc, step, scope);
+        else this.written.delete(absolute);
+      }
+    }
+  }
+
+  /** The paths a word stands for, when they can be known; never a note. */
+  private quietPaths(word: Word, prefix: string, scope: Scope): string[] | undefined {
+    const expanded = expandWord(word, scope.state, scope.options);
+    if (!expanded.ok) return undefined;
+    const out: string[] = [];
+    for (let value of expanded.values) {
+      if (value.startsWith(prefix)) value = value.slice(prefix.length);
+      if (value === "" || value === "-" || URL.test(value) || value.startsWith("/dev/")) continue;
+      if (!path.isAbsolute(value) && scope.state.dir === null) return undefined;
+      out.push(path.resolve(scope.state.dir ?? "/", value));
+    }
+    return out;
+  }
+
+  private create(creation: Creation, scope: Scope, known: (w: Word) => string | undefined): void {
+    const at = scope.at;
+    const mark = (absolute: string, dir: boolean) => {
+      this.created.set(absolute, { at, dir });
+      this.written.delete(absolute);
+    };
+    switch (creation.kind) {
+      case "path": {
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        const paths = this.quietPaths(creation.word, creation.prefix, scope) ?? [];
+        for (const dir of dirs ?? []) {
+          for (const p of paths) {
+            const relative = path.relative(scope.state.dir ?? "/", p);
+            mark(creation.in && dir !== null ? path.resolve(dir, relative) : p, creation.dir);
+          }
+        }
+        return;
+      }
+      case "named-after": {
+        const source = known(creation.source);
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        if (source === undefined || !dirs) return;
+        let name = path.posix.basename(source.replace(/[?#].*$/, "").replace(/\/+$/, ""));
+        if (creation.strip) name = name.replace(creation.strip, "");
+        for (const dir of dirs)
+          if (dir !== null && name !== "") mark(path.join(dir, name), creation.dir);
+        return;
+      }
+      case "copy": {
+        const targets = this.quietPaths(creation.target, "", scope);
+        if (!targets || targets.length !== 1) return;
+        const target = targets[0] as string;
+        const into =
+          creation.into ||
+          known(creation.target)?.endsWith("/") ||
+          this.io.kindOf(target) === "dir" ||
+          this.created.get(target)?.dir === true;
+        if (!into) {
+          mark(target, false);
+          return;
+        }
+        for (const source of creation.sources) {
+          for (const p of this.quietPaths(source, "", scope) ?? [])
+            mark(path.join(target, path.basename(p)), false);
+        }
+        return;
+      }
+      case "unknown-names": {
+        const dirs = creation.in ? this.quietPaths(creation.in, "", scope) : [scope.state.dir];
+        for (const dir of dirs ?? []) if (dir !== null) this.unknownNames.set(dir, at);
+        return;
+      }
+    }
+  }
+
+  /** What the heredoc holds once its variables are filled in, or undefined when they cannot be known. */
+  private heredocText(doc: Heredoc, scope: Scope): string | undefined {
+    const expanded = expandWord(
+      { raw: doc.body, offset: doc.offset, parts: doc.parts },
+      scope.state,
+      scope.options,
+    );
+    return expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
+  }
+
+  private writeHeredoc(
+    absolute: string,
+    doc: Heredoc,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+  ): void {
+    const text = this.heredocText(doc, scope);
+    if (text === undefined) {
+      this.written.delete(absolute);
+      return;
+    }
+    const at = scope.where(doc.offset);
+    this.written.set(absolute, { text, label: step.loc.file, lineOffset: at.line - 1 });
+  }
+
+  /** `kubectl apply -f - <<EOF` (or `cat <<EOF | kubectl apply -f -`): the manifest is the heredoc. */
+  private heredocManifest(
+    doc: Heredoc,
+    step: CommandStep | ImmediateStep,
+    scope: Scope,
+    applies: boolean,
+  ): void {
+    const at = scope.where(doc.offset);
+    const text = this.heredocText(doc, scope);
+    if (text === undefined) {
+      this.add({
+        severity: "note",
+        ...at,
+        message: "not checked: the manifest in this heredoc",
+        hint: "it uses a value that is only known when the demo runs",
+        rule: "not-checked",
+      });
+      return;
+    }
+    const key = `heredoc:${at.file}:${at.line}`;
+    this.written.set(key, { text, label: step.loc.file, lineOffset: at.line - 1 });
+    this.yamlUse(key, { validate: true, crdSource: applies });
   }
 
   /** A `$SHELL FILE` that the dry run did not plan: at least check that FILE is there. */
@@ -397,7 +603,7 @@ class Analyzer {
       return;
     }
     const startPath = this.request.env.PATH ?? "";
-    const current = scope.state.env.get("PATH");
+    const current = scope.state.get("PATH");
     const searchPath = typeof current === "string" ? current : startPath;
     const found = this.which(name, searchPath);
     this.commands.set(name, { file: scope.at.file, line: scope.at.line, found });
@@ -439,13 +645,13 @@ class Analyzer {
       case "unset":
         for (const word of args) {
           const value = known(word);
-          if (value !== undefined && !value.startsWith("-")) scope.state.env.delete(value);
+          if (value !== undefined && !value.startsWith("-")) scope.state.set(value, undefined);
         }
         return;
       case "for":
       case "select": {
         const variable = args[0] && known(args[0]);
-        if (variable !== undefined) scope.state.env.set(variable, null);
+        if (variable !== undefined) scope.state.set(variable, null);
         return;
       }
       case "read":
@@ -454,26 +660,26 @@ class Analyzer {
         for (const word of args) {
           const value = known(word);
           if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-            scope.state.env.set(value, null);
+            scope.state.set(value, null);
           }
         }
         return;
       case "cd": {
         const targets = args.filter((w) => !/^-[LPe@]+$/.test(known(w) ?? ""));
-        const target = targets[0] === undefined ? scope.state.env.get("HOME") : known(targets[0]);
+        const target = targets[0] === undefined ? scope.state.get("HOME") : known(targets[0]);
         if (targets.length > 1 || typeof target !== "string" || target === "-")
           scope.state.dir = null;
         else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
         else
           scope.state.dir = scope.state.dir === null ? null : path.resolve(scope.state.dir, target);
-        if (scope.state.dir === null) scope.state.env.set("PWD", null);
-        else scope.state.env.set("PWD", scope.state.dir);
+        if (scope.state.dir === null) scope.state.set("PWD", null);
+        else scope.state.set("PWD", scope.state.dir);
         return;
       }
       case "pushd":
       case "popd":
         scope.state.dir = null;
-        scope.state.env.set("PWD", null);
+        scope.state.set("PWD", null);
         return;
       default:
     }
@@ -485,13 +691,13 @@ class Analyzer {
     if (!match) return;
     const name = match[1] as string;
     if (match[2] !== undefined || match[3] === "+") {
-      scope.state.env.set(name, null);
+      scope.state.set(name, null);
       return;
     }
-    const expanded = expandWord(word, scope.state.env, scope.options);
+    const expanded = expandWord(word, scope.state, scope.options);
     const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
     const prefix = `${name}=`;
-    scope.state.env.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
+    scope.state.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
   }
 
   // -------------------------------------------------------------------------
@@ -509,7 +715,7 @@ class Analyzer {
     commaList = false,
   ): { shown: string; absolute: string }[] | undefined {
     const raw = word.raw.startsWith(prefix) ? word.raw.slice(prefix.length) : word.raw;
-    const expanded = expandWord(word, scope.state.env, scope.options);
+    const expanded = expandWord(word, scope.state, scope.options);
     if (!expanded.ok) {
       if (!expanded.quiet) {
         this.add({
@@ -553,6 +759,7 @@ class Analyzer {
   }
 
   private missing(use: FileUse, shown: string, scope: Scope, problem: string): void {
+    if (problem === "does not exist" && /[*?[]/.test(shown)) problem = "matches no file";
     this.add({
       severity: "error",
       ...scope.at,
@@ -562,10 +769,64 @@ class Analyzer {
     });
   }
 
+  /** Made earlier by the demo: itself, or a directory it is in. */
+  private madeByDemo(absolute: string): { readonly dir: boolean } | undefined {
+    const made = this.created.get(absolute);
+    if (made) return made;
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+      if (this.created.get(dir)?.dir) return { dir: false };
+      if (dir === path.dirname(dir)) return undefined;
+    }
+  }
+
+  /** Where files of unknown names were extracted or installed, if this path may be one of them. */
+  private maybeExtracted(absolute: string): Where | undefined {
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+      const at = this.unknownNames.get(dir);
+      if (at) return at;
+      if (dir === path.dirname(dir)) return undefined;
+    }
+  }
+
   private checkFile(use: FileUse, shown: string, absolute: string, scope: Scope): void {
     this.files.add(absolute);
+    const written = this.written.get(absolute);
+    const made = this.madeByDemo(absolute);
+    if (written || made) {
+      const yamlRole =
+        use.role === "kubectl" ||
+        use.role === "helm-values" ||
+        use.role === "show" ||
+        use.role === "diff";
+      if (
+        (written && yamlRole && YAML_EXTENSIONS.has(path.extname(absolute).toLowerCase())) ||
+        (written && use.role === "kubectl")
+      ) {
+        const applies = use.verb !== undefined && use.verb !== "delete";
+        this.yamlUse(
+          absolute,
+          use.role === "kubectl"
+            ? { validate: true, crdSource: applies }
+            : use.role === "helm-values"
+              ? {}
+              : { validateIfKubernetes: true },
+        );
+      }
+      return;
+    }
     const kind = this.io.kindOf(absolute);
     if (kind === undefined) {
+      const extracted = this.maybeExtracted(absolute);
+      if (extracted) {
+        this.add({
+          severity: "note",
+          ...scope.at,
+          message: `not checked: ${shown}`,
+          hint: `it may come from the files unpacked at ${extracted.file}:${extracted.line}, whose names are only known when the demo runs`,
+          rule: "not-checked",
+        });
+        return;
+      }
       this.missing(use, shown, scope, "does not exist");
       return;
     }
@@ -585,7 +846,7 @@ class Analyzer {
           (p) => this.io.kindOf(p) === "file",
         );
         if (found === undefined) this.missing(use, shown, scope, "has no kustomization.yaml");
-        else this.yamlUse(found, {});
+        else this.followKustomization(found, applies);
       } else if (use.role !== "diff") {
         this.missing(use, shown, scope, "is a directory");
       }
@@ -608,6 +869,70 @@ class Analyzer {
         return;
       default:
     }
+  }
+
+  /** A kustomization's resources: manifests to validate, and the kustomizations of directories. */
+  private followKustomization(first: string, applies: boolean): void {
+    const stack = [first];
+    const seen = new Set<string>();
+    for (let file = stack.pop(); file !== undefined; file = stack.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      this.files.add(file);
+      this.yamlUse(file, {});
+      const text = this.text(file);
+      if (typeof text !== "string") continue;
+      for (const entry of kustomizationResources(text)) {
+        const target = path.resolve(path.dirname(file), entry.path);
+        const kind = this.io.kindOf(target);
+        const found =
+          kind === "dir"
+            ? KUSTOMIZATIONS.map((n) => path.join(target, n)).find(
+                (p) => this.io.kindOf(p) === "file",
+              )
+            : undefined;
+        if (kind === "file") {
+          this.files.add(target);
+          this.yamlUse(target, { validate: true, crdSource: applies });
+        } else if (found) stack.push(found);
+        else {
+          this.add({
+            severity: "error",
+            file: this.label(file),
+            line: entry.line,
+            message: `resource ${entry.path} ${kind === "dir" ? "has no kustomization.yaml" : "does not exist"}`,
+            hint: "a kustomization's resources are relative to its own directory",
+            rule: "missing-file",
+          });
+        }
+      }
+    }
+  }
+
+  /** The paths a glob written in the demo matches on disk, sorted as bash sorts them. */
+  private glob(pattern: GlobPattern, dir: string | null): readonly string[] | undefined {
+    const absolute = pattern.text.startsWith("/");
+    if (!absolute && dir === null) return undefined;
+    let found: string[] = [absolute ? "/" : (dir as string)];
+    const segments = absolute ? pattern.segments.slice(1) : pattern.segments;
+    for (const segment of segments) {
+      const next: string[] = [];
+      for (const base of found) {
+        if (typeof segment === "string") {
+          const p = segment === "" ? base : path.join(base, segment);
+          if (segment === "" || this.io.kindOf(p) !== undefined) next.push(p);
+          continue;
+        }
+        if (this.io.kindOf(base) !== "dir") continue;
+        for (const name of [...this.io.listDir(base)].sort()) {
+          if (name.startsWith(".") && !segment.source.startsWith("^\\.")) continue;
+          if (segment.test(name)) next.push(path.join(base, name));
+        }
+      }
+      found = next;
+      if (found.length > MAX_GLOB) return undefined;
+    }
+    return found.map((p) => (absolute ? p : path.relative(dir as string, p) || "."));
   }
 
   /** The manifests in a directory (and, recursively, below it), without recursing on its depth. */
@@ -639,8 +964,10 @@ class Analyzer {
   private yamlUse(absolute: string, how: Partial<Omit<YamlUse, "label">>): void {
     let use = this.yaml.get(absolute);
     if (!use) {
+      const written = this.written.get(absolute);
       use = {
-        label: this.label(absolute),
+        label: written ? written.label : this.label(absolute),
+        lineOffset: written ? written.lineOffset : 0,
         validate: false,
         validateIfKubernetes: false,
         crdSource: false,
@@ -653,6 +980,8 @@ class Analyzer {
   }
 
   text(absolute: string): string | { reason: string } {
+    const written = this.written.get(absolute);
+    if (written) return written.text;
     let text = this.texts.get(absolute);
     if (text === undefined) {
       const found = this.io.readFile(absolute);
@@ -685,7 +1014,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: use.label,
-          line: error.line,
+          line: error.line + use.lineOffset,
           column: error.column,
           message: `YAML syntax error: ${error.message}`,
           hint: "the demo uses this file, and it does not parse as YAML",
@@ -707,7 +1036,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: error.file,
-          line: error.line,
+          line: error.line + use.lineOffset,
           column: error.column,
           message: error.reason,
           hint: "the API server would refuse this CustomResourceDefinition",
@@ -725,7 +1054,7 @@ class Analyzer {
         this.add({
           severity: "error",
           file: problem.file,
-          line: problem.line,
+          line: problem.line + use.lineOffset,
           column: problem.column,
           message: problem.message,
           hint: "the API server would refuse this object (checked against the CRDs the demo applies and --crds)",
@@ -740,14 +1069,22 @@ class Analyzer {
         this.add({
           severity: "note",
           file: object.file,
-          line: object.line,
-          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line}`,
+          line: object.line + use.lineOffset,
+          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
           hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none (built-in kinds are not checked)",
           rule: "not-validated",
         });
       }
     }
   }
+}
+
+/** The heredoc a command reads as its standard input, its own or the one `cat` copies into its pipe. */
+function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
+  for (const r of command.redirects) {
+    if (r.heredoc && (r.fd === undefined || r.fd === 0)) return r.heredoc;
+  }
+  return command.pipedHeredoc;
 }
 
 /** CRDs read before, by file and text (see memo). */
@@ -850,7 +1187,7 @@ interface FullAnalysis extends DemoAnalysis {
 }
 
 async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis> {
-  const analyzer = new Analyzer(request, io);
+  const analyzer = new Analyzer(request, io, await loadShellSyntax());
   const done = (fatal?: Diagnostic): FullAnalysis => ({
     findings: analyzer.findings,
     commands: analyzer.commands,
@@ -871,7 +1208,26 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   const extra = extraCrds(request, io, analyzer);
   if (extra.fatal) return done(extra.fatal);
 
-  const observations: PlanObservation[] = [];
+  // Observations are handled as they come, so that none is kept (the variables
+  // they carry are only valid during the call).
+  const unreadable = new Set<string>();
+  const observe = (o: PlanObservation): void => {
+    if (o.kind === "nested") {
+      analyzer.nestedPlanned(o);
+      if (o.problem !== undefined) {
+        unreadable.add(
+          `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
+        );
+      }
+      return;
+    }
+    analyzer.settleNested();
+    if (o.kind === "command") analyzer.command(o);
+    else {
+      analyzer.learnScript(o);
+      analyzer.startScript(o);
+    }
+  };
   const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
   const result = await planDemo(
     {
@@ -880,32 +1236,16 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       env: request.env,
       load: request.load,
       shellCommand: request.shellCommand,
-      observe: (o) => observations.push(o),
+      observe,
     },
     host,
   );
-
-  // Definitions first: a function may be defined after a command that uses it runs.
-  for (const o of observations) if (o.kind === "script") analyzer.learnScript(o);
-  const unreadable = new Set<string>();
-  for (const o of observations) {
-    if (o.kind !== "nested") continue;
-    analyzer.nestedPlanned(o);
-    if (o.problem !== undefined) {
-      unreadable.add(
-        `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
-      );
-    }
-  }
+  analyzer.settleNested();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
     if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
-  for (const o of observations) {
-    if (o.kind === "script") analyzer.startScript(o);
-    if (o.kind === "command") analyzer.command(o);
-  }
   analyzer.checkYaml(extra.crds);
   return done();
 }

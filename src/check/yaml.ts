@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import { memo } from "./memo.js";
 
 /** A place where a YAML text does not parse. */
@@ -69,4 +69,33 @@ function summarize(text: string): YamlSummary {
     allKubernetes: allKubernetes && documents > 0,
     allCrds: allCrds && documents > 0,
   };
+}
+
+/** An entry of a kustomization's `resources:` (or `bases:`, `components:`), with its line. */
+export interface KustomizationEntry {
+  readonly path: string;
+  readonly line: number;
+}
+
+/** The local paths a kustomization.yaml lists; URLs and remote bases are left out. */
+export function kustomizationResources(text: string): KustomizationEntry[] {
+  const lines = new LineCounter();
+  const out: KustomizationEntry[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+    if (!("contents" in doc) || doc.errors.length > 0 || !isMap(doc.contents)) continue;
+    for (const item of doc.contents.items) {
+      if (
+        !isScalar(item.key) ||
+        !["resources", "bases", "components"].includes(String(item.key.value))
+      )
+        continue;
+      if (!isSeq(item.value)) continue;
+      for (const entry of item.value.items) {
+        if (!isScalar(entry) || typeof entry.value !== "string") continue;
+        if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\//i.test(entry.value)) continue;
+        out.push({ path: entry.value, line: lines.linePos(entry.range?.[0] ?? 0).line });
+      }
+    }
+  }
+  return out;
 }

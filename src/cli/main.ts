@@ -13,7 +13,7 @@ import type { Step } from "../script/types.js";
 import type { BashOptions, BashSession } from "../session/bash.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
-import type { Output } from "./io.js";
+import type { Output } from "../util/output.js";
 
 /** The exit codes, as documented in `--help` and the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -643,9 +643,12 @@ What it reports, each as file:line: error|warning|note: message:
   - what reading the script reports (as the dry run does), nested demos included;
   - files the script uses that do not exist: imports, nested demos ($SHELL x,
     bash x.sh, ./x.sh), and the files given to kubectl apply/create/delete/replace
-    -f and apply -k, helm install/upgrade --values/-f, bat, cat, diff, source;
+    -f and apply -k (and the kustomization's resources), helm install/upgrade
+    --values/-f, bat, cat, diff, source, < redirections; files the script makes
+    first (>, heredocs, tee, cp, mv, mkdir, curl -o, git clone...) are not missing;
     paths that cannot be known without running anything are notes, "not checked";
-  - YAML that does not parse, at the YAML file's own line and column;
+  - YAML that does not parse, at the YAML file's own line and column (a heredoc's
+    at its line in the script);
   - Kubernetes manifests that do not match their CRD's schema (the CRDs found in
     the files the script applies, plus --crds), at the manifest's line;
     kinds with no schema are notes, "not validated";
@@ -663,9 +666,12 @@ Exit codes:
 `;
 
 const DOCTOR_HELP = `${ARGUMENT_RULE}
-Lists every command the demo runs (found where, which version), the current
-Kubernetes context and whether its API server answers. Runs each CLI's
-version command; never runs any part of the demo.
+Lists every command the demo runs on the path it takes on this machine (found
+where, which version): commands behind a failed "command -v X" test are not
+needed, a function or alias the demo defines stands in for a missing program,
+and a command used after a download and a PATH change is installed by the demo.
+Shows the current Kubernetes context and whether its API server answers. Runs
+each CLI's version command; never runs any part of the demo.
 
 Exit codes:
   0  everything is there   1  something is missing   2  the demo cannot be read
@@ -751,7 +757,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     const { runCheck } = await import("../check/check.js");
     return runCheck(request, io);
   }
-  const { runDoctor } = await import("../kube/doctor.js");
+  const { runDoctor } = await import("../doctor/doctor.js");
   return runDoctor(request, io);
 }
 

@@ -73,7 +73,10 @@ export type PlanObservation =
       readonly kind: "command";
       readonly step: CommandStep | ImmediateStep;
       readonly text: string;
-      /** What was known of the variables just before the command (null: set, value unknown). */
+      /**
+       * What is known of the variables just before the command (null: set, value
+       * unknown). Live: read it during the call, copy what must be kept.
+       */
       readonly env: ReadonlyMap<string, string | null>;
       /** The directory it would run in, or null when a `cd` made it unknowable. */
       readonly cwd: string | null;
@@ -261,7 +264,7 @@ class DryDriver implements Driver {
       kind: "command",
       step: p.step,
       text: p.text,
-      env: new Map(this.state.env),
+      env: this.state.env,
       cwd: this.state.cwd,
       depth: this.depth,
     });

@@ -1,4 +1,4 @@
-import type { Output } from "../cli/io.js";
+import type { Output } from "../util/output.js";
 import type { KeyAction } from "../walk/walker.js";
 import { type KeyMeaning, type Keys, meaningOf } from "./keys.js";
 

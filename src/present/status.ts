@@ -1,4 +1,4 @@
-import type { Output } from "../cli/io.js";
+import type { Output } from "../util/output.js";
 
 /** What the status line says. */
 export interface StatusInfo {

@@ -1,10 +1,10 @@
 import * as path from "node:path";
-import type { Output } from "../cli/io.js";
 import { formatStatus as formatLine, type Screen, StatusLine } from "../present/status.js";
 import type { LoadOptions } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
 import type { Script, Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
+import type { Output } from "../util/output.js";
 import type { Presentation, Walker, WalkOutcome, WalkStart } from "../walk/walker.js";
 import { clock, headingsIn, type NestedRun } from "./journal.js";
 import type { RunHooks } from "./live.js";

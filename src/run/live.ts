@@ -1,5 +1,4 @@
 import { githubAnnotation } from "../check/report.js";
-import type { Output } from "../cli/io.js";
 import type { Presenter } from "../present/presenter.js";
 import type {
   BlankStep,
@@ -11,6 +10,7 @@ import type {
 } from "../script/types.js";
 import type { Shell, ShellRun } from "../session/shell.js";
 import { formatDuration } from "../util/duration.js";
+import type { Output } from "../util/output.js";
 import type { Driver, KeyAction, Notice, Presentation, RunResult } from "../walk/walker.js";
 import type { RunListener, StandIn } from "./events.js";
 

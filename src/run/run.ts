@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import type { Output } from "../cli/io.js";
 import { formatDiagnostic, nothingShownNotice } from "../plan/format.js";
 import type { Keys } from "../present/keys.js";
 import { Presenter, type Typing } from "../present/presenter.js";
@@ -7,6 +6,7 @@ import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
 import type { HookStep, Script } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
+import type { Output } from "../util/output.js";
 import { Walker } from "../walk/walker.js";
 import type { Cockpit, CockpitDeps, CockpitRequest } from "./cockpit.js";
 import { LiveDriver, type LiveExtras, type LiveSettings } from "./live.js";

@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import type { Output } from "../cli/io.js";
 import type { KeyInput } from "../present/keys.js";
 import type { LoadOptions } from "../reader/load.js";
 import { coverage, describeCoverage, summarizeCoverage } from "../record/coverage.js";
@@ -11,6 +10,7 @@ import type { Shell } from "../session/shell.js";
 import { loadPty } from "../terminal/pty.js";
 import { Screen } from "../terminal/screen.js";
 import { PtySession, PtyTerminal } from "../terminal/session.js";
+import type { Output } from "../util/output.js";
 import type { LiveExtras } from "./live.js";
 import { type RunDeps, type RunRequest, runDemo, type ShellStart } from "./run.js";
 

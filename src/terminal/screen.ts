@@ -1,4 +1,4 @@
-import type { Output } from "../cli/io.js";
+import type { Output } from "../util/output.js";
 
 /** Told about everything the audience sees, as a terminal receives it. */
 export type ScreenListener = (data: string) => void;

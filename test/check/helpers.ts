@@ -158,3 +158,38 @@ export const lines = (...text: string[]): string => `${text.join("\n")}\n`;
 export function markdown(...blocks: string[]): string {
   return blocks.map((b) => `\`\`\`bash\n${b}\n\`\`\`\n`).join("\n");
 }
+
+/** A CRD for the kind Route (example.com/v1), with a small schema. */
+export const ROUTE_CRD = lines(
+  "apiVersion: apiextensions.k8s.io/v1",
+  "kind: CustomResourceDefinition",
+  "metadata:",
+  "  name: routes.example.com",
+  "spec:",
+  "  group: example.com",
+  "  scope: Namespaced",
+  "  names: { kind: Route, plural: routes, singular: route, listKind: RouteList }",
+  "  versions:",
+  "    - name: v1",
+  "      served: true",
+  "      storage: true",
+  "      schema:",
+  "        openAPIV3Schema:",
+  "          type: object",
+  "          properties:",
+  "            apiVersion: { type: string }",
+  "            kind: { type: string }",
+  "            metadata: { type: object }",
+  "            spec:",
+  "              type: object",
+  "              properties:",
+  "                weight: { type: integer, minimum: 0 }",
+  "                backend: { type: string }",
+  "    - name: v1alpha1",
+  "      served: false",
+  "      storage: false",
+);
+
+/** A Route manifest with this spec. */
+export const route = (spec: string, apiVersion = "example.com/v1"): string =>
+  lines(`apiVersion: ${apiVersion}`, "kind: Route", "metadata:", "  name: r", "spec:", spec);

@@ -1,39 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzeDemo } from "../../src/check/check.js";
-import { findings, lines, markdown, memoryIo, request } from "./helpers.js";
-
-const ROUTE_CRD = lines(
-  "apiVersion: apiextensions.k8s.io/v1",
-  "kind: CustomResourceDefinition",
-  "metadata:",
-  "  name: routes.example.com",
-  "spec:",
-  "  group: example.com",
-  "  scope: Namespaced",
-  "  names: { kind: Route, plural: routes, singular: route, listKind: RouteList }",
-  "  versions:",
-  "    - name: v1",
-  "      served: true",
-  "      storage: true",
-  "      schema:",
-  "        openAPIV3Schema:",
-  "          type: object",
-  "          properties:",
-  "            apiVersion: { type: string }",
-  "            kind: { type: string }",
-  "            metadata: { type: object }",
-  "            spec:",
-  "              type: object",
-  "              properties:",
-  "                weight: { type: integer, minimum: 0 }",
-  "                backend: { type: string }",
-  "    - name: v1alpha1",
-  "      served: false",
-  "      storage: false",
-);
-
-const route = (spec: string, apiVersion = "example.com/v1"): string =>
-  lines(`apiVersion: ${apiVersion}`, "kind: Route", "metadata:", "  name: r", "spec:", spec);
+import { findings, lines, markdown, memoryIo, ROUTE_CRD, request, route } from "./helpers.js";
 
 describe("what the reader reports", () => {
   it("reports reader warnings and errors, in nested demos too", async () => {
@@ -138,6 +105,7 @@ describe("files the commands use", () => {
         "kubectl apply -k file.yaml",
       ),
       "good/kustomization.yaml": "resources: [a.yaml]\n",
+      "good/a.yaml": "",
       "bare/a.yaml": "",
       "file.yaml": "",
     };
@@ -281,7 +249,7 @@ describe("paths from what is known", () => {
         "OUT=$(make)",
         "cat $OUT",
         "for f in a b; do cat $f.txt; done",
-        "cat k8s/*.yaml",
+        "cd $(mktemp -d) && cat k8s/*.yaml",
       ),
     };
     const io = memoryIo(files);

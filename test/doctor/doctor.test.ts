@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDoctor } from "../../src/kube/doctor.js";
+import { runDoctor } from "../../src/doctor/doctor.js";
 import { memoryIo } from "../check/helpers.js";
 
 let server: Server;
@@ -46,9 +46,6 @@ function doctor(files: Record<string, string>, installed: string[], kubeconfigTe
       args: [],
       env: { PATH: "/usr/bin" },
       load: { builtins: true, init: false, home: "/home/me" },
-      crds: [],
-      format: "text",
-      githubActions: false,
       shellCommand: "/usr/local/bin/demoshts",
     },
     {

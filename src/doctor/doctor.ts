@@ -1,9 +1,19 @@
-import { analyzeDemo, type CheckIo, type CheckRequest } from "../check/check.js";
+/**
+ * `demoshts doctor FILE`: what the demo needs and whether this machine has
+ * it: each command it runs on the path it will take here (found where, which
+ * version), the current Kubernetes context and whether its API server answers.
+ */
+import { currentContext, probeServer } from "../kube/guard.js";
+import { type KubeconfigSource, loadKubeconfig } from "../kube/kubeconfig.js";
 import { formatDiagnostic } from "../plan/format.js";
-import { currentContext, probeServer } from "./guard.js";
-import { type KubeconfigSource, loadKubeconfig } from "./kubeconfig.js";
+import type { Output } from "../util/output.js";
+import { demoNeeds, type Need, type NeedsIo, type NeedsRequest } from "./needs.js";
 
-export interface DoctorIo extends CheckIo {
+export type DoctorRequest = NeedsRequest;
+
+export interface DoctorIo extends NeedsIo {
+  readonly stdout: Output;
+  readonly stderr: Output;
   readonly kubeconfig: KubeconfigSource;
   /** Runs `path args` with a time limit; its first line of output when it succeeds. */
   runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
@@ -24,38 +34,52 @@ async function versionOf(io: DoctorIo, path: string): Promise<string | undefined
   return undefined;
 }
 
+/** One line per command: ok, missing, defined or installed by the demo, or not needed here. */
+function needLine(need: Need, width: number, version: string | undefined): string {
+  const name = need.name.padEnd(width);
+  const where = `${need.at.file}:${need.at.line}`;
+  switch (need.status) {
+    case "found":
+      return `  ok       ${name}  ${need.path}  ${version ?? "(no version reported)"}`;
+    case "missing":
+      return `  MISSING  ${name}  not on PATH (first used at ${where})`;
+    case "defined":
+      return `  ok       ${name}  a function or alias of the demo (${need.by.file}:${need.by.line})`;
+    case "installed":
+      return `  later    ${name}  installed by the demo (downloaded at ${need.by.file}:${need.by.line}, then put on PATH)`;
+    case "not-needed":
+      return `  -        ${name}  not needed here: the demo runs it only when ${need.because.name} is ${need.because.present ? "there" : "missing"} (${where})`;
+  }
+}
+
 /**
- * `demoshts doctor FILE`: what the demo needs and whether this machine has it:
- * each command it runs (found where, which version), the current Kubernetes
- * context and whether its API server answers. Returns 0 when all is there.
+ * Prints what the demo needs and what this machine has; returns 0 when all
+ * is there, 1 when something is missing, 2 when the demo cannot be read.
  */
-export async function runDoctor(request: CheckRequest, io: DoctorIo): Promise<number> {
-  const analysis = await analyzeDemo(request, io);
+export async function runDoctor(request: DoctorRequest, io: DoctorIo): Promise<number> {
+  const analysis = await demoNeeds(request, io);
   if (analysis.fatal) {
     io.stderr.write(`${formatDiagnostic(analysis.fatal)}\n`);
     return 2;
   }
   const out: string[] = [`demoshts doctor: ${request.file}`, "", "Commands the demo runs:"];
-  const uses = [...analysis.commands.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const uses = analysis.needs;
   const versions = await Promise.all(
-    uses.map(([, use]) => (use.found ? versionOf(io, use.found) : Promise.resolve(undefined))),
+    uses.map((need) =>
+      need.status === "found" ? versionOf(io, need.path) : Promise.resolve(undefined),
+    ),
   );
-  const width = Math.max(0, ...uses.map(([name]) => name.length));
+  const width = Math.max(0, ...uses.map((need) => need.name.length));
   let missing = 0;
-  uses.forEach(([name, use], i) => {
-    if (use.found) {
-      const version = versions[i] ? `  ${versions[i]}` : "  (no version reported)";
-      out.push(`  ok       ${name.padEnd(width)}  ${use.found}${version}`);
-    } else {
-      missing++;
-      out.push(
-        `  MISSING  ${name.padEnd(width)}  not on PATH (first used at ${use.file}:${use.line})`,
-      );
-    }
+  uses.forEach((need, i) => {
+    if (need.status === "missing") missing++;
+    out.push(needLine(need, width, versions[i]));
   });
   if (uses.length === 0) out.push("  (none)");
 
-  const needsCluster = uses.some(([name]) => CLUSTER_CLIS.has(name));
+  const needsCluster = uses.some(
+    (need) => need.status !== "not-needed" && CLUSTER_CLIS.has(need.name),
+  );
   let clusterOk = true;
   out.push("", "Kubernetes:");
   const status = currentContext(io.kubeconfig);

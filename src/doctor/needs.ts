@@ -1,0 +1,245 @@
+/**
+ * The commands a demo needs on the path it will take, found by reading it as
+ * the dry run walks it: a command tested with `command -v` (or type, hash,
+ * which) and the commands on either side of that test depend on how the test
+ * goes on this machine; a function or alias the demo defines stands in for a
+ * program of the same name; a command used after the demo downloads something
+ * and changes PATH may be one the demo installs. Executes nothing.
+ */
+import * as path from "node:path";
+import { type PlanObservation, planDemo } from "../plan/plan.js";
+import type { LoadOptions } from "../reader/load.js";
+import type { FileData, ReadHost } from "../reader/read.js";
+import type { Diagnostic, Step } from "../script/types.js";
+import { BUILTINS, KEYWORDS, unwrap } from "../shell/commands.js";
+import { knownValue, lineAt, type Variables } from "../shell/expand.js";
+import { type Condition, loadShellSyntax, type ShellSyntax, type Word } from "../shell/syntax.js";
+
+export interface NeedsRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly load: LoadOptions;
+  readonly shellCommand: string;
+}
+
+export interface NeedsIo {
+  readonly cwd: string;
+  readFile(absolutePath: string): FileData;
+  kindOf(absolutePath: string): "file" | "dir" | undefined;
+  which(name: string, pathEnv: string): string | undefined;
+}
+
+interface Where {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One place a command is run, and what must hold for it to run. */
+interface Use {
+  readonly at: Where;
+  readonly conditions: readonly Condition[];
+  /** PATH had changed and something had been downloaded before it: the demo may install it. */
+  readonly mayBeInstalled: Where | undefined;
+}
+
+/** What the demo needs of one command, as decided on this machine. */
+export type Need =
+  | { readonly status: "found"; readonly name: string; readonly at: Where; readonly path: string }
+  | { readonly status: "missing"; readonly name: string; readonly at: Where }
+  | { readonly status: "installed"; readonly name: string; readonly at: Where; readonly by: Where }
+  | { readonly status: "defined"; readonly name: string; readonly at: Where; readonly by: Where }
+  | {
+      readonly status: "not-needed";
+      readonly name: string;
+      readonly at: Where;
+      /** The test that makes the demo go another way here. */
+      readonly because: Condition;
+    };
+
+export interface Needs {
+  readonly needs: readonly Need[];
+  /** The demo file cannot be read at all. */
+  readonly fatal?: Diagnostic;
+  /** What the reader reports, for the record. */
+  readonly problems: readonly Diagnostic[];
+}
+
+const DOWNLOADERS = new Set(["curl", "wget"]);
+
+class Collector {
+  readonly uses = new Map<string, Use[]>();
+  /** Functions and aliases, with the conditions under which each definition is made. */
+  readonly definitions = new Map<string, { at: Where; conditions: readonly Condition[] }[]>();
+  private readonly hooksAndMacros = new Set<string>();
+  private downloaded: Where | undefined;
+
+  constructor(
+    private readonly syntax: ShellSyntax,
+    private readonly startPath: string,
+  ) {}
+
+  script(o: PlanObservation & { kind: "script" }): void {
+    for (const hook of o.script.hooks) this.hooksAndMacros.add(hook.name);
+    for (const name of o.script.macros.keys()) this.hooksAndMacros.add(name);
+    const stack: Step[] = [...o.script.steps];
+    for (let step = stack.pop(); step; step = stack.pop()) {
+      if (step.kind === "macro" || step.kind === "ifhook") stack.push(...step.body);
+      if (step.kind !== "command" && step.kind !== "immediate") continue;
+      if (!/\(\s*\)|\bfunction\b|\balias\b/.test(step.text)) continue;
+      const scan = this.syntax.scan(step.text);
+      for (const f of scan.functions) {
+        this.define(f.name, {
+          at: { file: step.loc.file, line: step.loc.line + lineAt(step.text, f.offset) },
+          conditions: f.conditions,
+        });
+      }
+    }
+  }
+
+  private define(name: string, d: { at: Where; conditions: readonly Condition[] }): void {
+    const list = this.definitions.get(name) ?? [];
+    list.push(d);
+    this.definitions.set(name, list);
+  }
+
+  command(o: PlanObservation & { kind: "command" }): void {
+    const { step, text } = o;
+    const changed = new Map<string, string | null>();
+    const vars: Variables = {
+      get: (n) => (changed.has(n) ? changed.get(n) : o.env.get(n)),
+      has: (n) => changed.has(n) || o.env.has(n),
+    };
+    for (const command of this.syntax.scan(text).commands) {
+      const at = { file: step.loc.file, line: step.loc.line + lineAt(text, command.offset) };
+      const options = { inFunction: command.inFunction };
+      const known = (w: Word) => knownValue(w, vars, options);
+      for (const a of command.assignments) {
+        const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw)?.[1];
+        if (name) changed.set(name, known(a)?.slice(name.length + 1) ?? null);
+      }
+      if (command.words.length === 0) continue;
+      const { index, wrappers } = unwrap(command.words, known);
+      const names = [...wrappers, index]
+        .map((i) => command.words[i])
+        .filter((w): w is Word => w !== undefined)
+        .map(known);
+      const first = names[names.length - 1];
+      for (const name of names) {
+        if (name !== undefined) this.use(name, at, command.conditions, vars.get("PATH"));
+      }
+      const args = command.words.slice(index + 1);
+      if (first === "export" || first === "declare" || first === "local" || first === "readonly") {
+        for (const a of args) {
+          const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw)?.[1];
+          if (name) changed.set(name, known(a)?.slice(name.length + 1) ?? null);
+        }
+      }
+      if (first === "alias") {
+        for (const a of args) {
+          const name = /^([A-Za-z0-9_.:+-]+)=/.exec(known(a) ?? "")?.[1];
+          if (name) this.define(name, { at, conditions: command.conditions });
+        }
+      }
+      if (first !== undefined && DOWNLOADERS.has(first)) this.downloaded ??= at;
+      if (first === "git" && args[0] && known(args[0]) === "clone") this.downloaded ??= at;
+    }
+  }
+
+  private use(
+    name: string,
+    at: Where,
+    conditions: readonly Condition[],
+    currentPath: string | null | undefined,
+  ): void {
+    if (name === "" || name.includes("/") || KEYWORDS.has(name) || BUILTINS.has(name)) return;
+    if (this.hooksAndMacros.has(name)) return;
+    const pathChanged = currentPath !== this.startPath;
+    const list = this.uses.get(name) ?? [];
+    list.push({
+      at,
+      conditions,
+      mayBeInstalled: pathChanged && this.downloaded ? this.downloaded : undefined,
+    });
+    this.uses.set(name, list);
+  }
+}
+
+/** Decides, on this machine, what the demo needs of each command it runs. */
+function decide(collector: Collector, has: (name: string) => string | undefined): Need[] {
+  const holds = (conditions: readonly Condition[]) =>
+    conditions.every((c) => (has(c.name) !== undefined) === c.present);
+  const needs: Need[] = [];
+  const names = [...collector.uses.keys()].sort((a, b) => a.localeCompare(b));
+  for (const name of names) {
+    const uses = collector.uses.get(name) as Use[];
+    const taken = uses.filter((u) => holds(u.conditions));
+    const first = (taken[0] ?? uses[0]) as Use;
+    const definitions = collector.definitions.get(name) ?? [];
+    // The demo's own functions are not commands to look for; one that stands in for a program is.
+    if (definitions.some((d) => d.conditions.length === 0)) continue;
+    const definition = definitions.find((d) => holds(d.conditions));
+    const found = has(name);
+    if (taken.length === 0) {
+      const because = first.conditions.find((c) => (has(c.name) !== undefined) !== c.present);
+      if (because) needs.push({ status: "not-needed", name, at: first.at, because });
+      continue;
+    }
+    if (definition) needs.push({ status: "defined", name, at: first.at, by: definition.at });
+    else if (found) needs.push({ status: "found", name, at: first.at, path: found });
+    else {
+      const installed = taken.every((u) => u.mayBeInstalled !== undefined);
+      const by = taken[0]?.mayBeInstalled;
+      needs.push(
+        installed && by
+          ? { status: "installed", name, at: first.at, by }
+          : { status: "missing", name, at: first.at },
+      );
+    }
+  }
+  return needs;
+}
+
+/** Walks the demo as the dry run does and works out what it needs of this machine. */
+export async function demoNeeds(request: NeedsRequest, io: NeedsIo): Promise<Needs> {
+  const absolute = path.resolve(io.cwd, request.file);
+  const kind = io.kindOf(absolute);
+  if (kind !== "file") {
+    return {
+      needs: [],
+      problems: [],
+      fatal: {
+        severity: "error",
+        loc: { file: request.file, line: 1 },
+        message: `cannot read ${request.file}: ${kind === "dir" ? "it is a directory" : "no such file"}`,
+        hint: "check the path; it is relative to the current directory",
+      },
+    };
+  }
+  const startPath = request.env.PATH ?? "";
+  const collector = new Collector(await loadShellSyntax(), startPath);
+  const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
+  const result = await planDemo(
+    {
+      file: request.file,
+      args: request.args,
+      env: request.env,
+      load: request.load,
+      shellCommand: request.shellCommand,
+      observe: (o) => {
+        if (o.kind === "script") collector.script(o);
+        else if (o.kind === "command") collector.command(o);
+      },
+    },
+    host,
+  );
+  const cache = new Map<string, string | undefined>();
+  const has = (name: string): string | undefined => {
+    if (!cache.has(name)) cache.set(name, io.which(name, startPath));
+    return cache.get(name);
+  };
+  return {
+    needs: decide(collector, has),
+    problems: result.ok ? result.warnings : [...result.warnings, result.error],
+  };
+}
