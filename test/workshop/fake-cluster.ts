@@ -508,7 +508,8 @@ export class FakeCluster {
         return reply.error(
           "error: error executing jsonpath: array index out of bounds: index 0, length 0",
         );
-      reply.out += str(list(obj(obj(found[0]?.body.status).loadBalancer).ingress)[0]?.ip) ?? INGRESS_IP;
+      reply.out +=
+        str(list(obj(obj(found[0]?.body.status).loadBalancer).ingress)[0]?.ip) ?? INGRESS_IP;
       return;
     }
     if (words[0] === "gateway" && words[1] && expression === "{.status.addresses[0].value}") {
