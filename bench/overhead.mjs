@@ -18,7 +18,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { BashSession } from "../dist/session/bash.js";
+import { importSource } from "./lib/source.mjs";
+
+const { BashSession } = await importSource("session/bash");
 
 const COMMANDS = 500;
 const RUNS = 7;

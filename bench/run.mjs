@@ -13,8 +13,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { planDemo } from "../dist/plan/plan.js";
-import { loadScript } from "../dist/reader/load.js";
+import { importSource } from "./lib/source.mjs";
+
+const { planDemo } = await importSource("plan/plan");
+const { loadScript } = await importSource("reader/load");
 
 const LINES = 10_000;
 const TARGET_MS = 300;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   accessSync,
   chmodSync,
@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
+import type { RunChannel } from "./run/run.js";
 import { BashSession } from "./session/bash.js";
 
 // The only module that touches the process: it binds real IO to main().
@@ -40,9 +42,8 @@ function readFile(absolutePath: string): FileData {
 }
 
 const self = fileURLToPath(import.meta.url);
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+// The build writes the version in (no package.json to read at start-up).
+declare const __DEMOSHTS_VERSION__: string;
 
 /** Where the launcher for this node and this script goes: the temporary directory, else the cache. */
 function launcherPlaces(): string[] {
@@ -147,6 +148,35 @@ for (const [signal, code] of [
   process.on(signal, () => finish(code));
 }
 
+/**
+ * The demos of one run, each its own process, tell each other things through
+ * files next to a name the outermost demo chooses: `.quit` when a presenter
+ * pressed Q, `.shown` when a demo showed the audience something.
+ */
+function fileChannel(base: string): RunChannel {
+  const mark = (suffix: string) => {
+    try {
+      writeFileSync(`${base}${suffix}`, "", { mode: 0o600 });
+    } catch {
+      // Nowhere to write: the parent goes on as if nothing was said.
+    }
+  };
+  let shown = false;
+  return {
+    quit: () => mark(".quit"),
+    quitting: () => existsSync(`${base}.quit`),
+    shown: () => {
+      if (!shown) mark(".shown");
+      shown = true;
+    },
+    anyShown: () => shown || existsSync(`${base}.shown`),
+    clear: () => {
+      rmSync(`${base}.quit`, { force: true });
+      rmSync(`${base}.shown`, { force: true });
+    },
+  };
+}
+
 function finish(code: number): never {
   for (const session of sessions) session.kill();
   restoreTerminal();
@@ -192,11 +222,12 @@ try {
     env: process.env,
     cwd: process.cwd(),
     home: process.env.HOME ?? homedir(),
-    version: pkg.version,
+    version: __DEMOSHTS_VERSION__,
     selfCommand: launcher,
     selfPath: () => launcherPlaces()[0] as string,
     readFile,
     stdinIsTTY,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns || 80,
     colorLevel: level,
     keys: () => {
@@ -239,24 +270,33 @@ try {
       }
       return undefined;
     },
-    runVersion: (file, args, timeoutMs) =>
-      new Promise((resolve) => {
-        execFile(
-          file,
-          [...args],
-          { timeout: timeoutMs, encoding: "utf8" },
-          (error, stdout, stderr) => {
-            const line = `${stdout}\n${stderr}`.split("\n").find((l) => l.trim() !== "");
-            resolve(error ? undefined : line?.trim());
-          },
-        );
-      }),
+    runVersion: async (file, args, timeoutMs) => {
+      // Loaded only by doctor: execa is not needed to run or check a demo.
+      const { execa } = await import("execa");
+      const result = await execa(file, [...args], {
+        timeout: timeoutMs,
+        reject: false,
+        stdin: "ignore",
+        all: true,
+      });
+      if (result.failed) return undefined;
+      return String(result.all ?? "")
+        .split("\n")
+        .find((line) => line.trim() !== "")
+        ?.trim();
+    },
     kubeconfig: kubeconfigSource(),
     guardContext: async (expected) => {
       // Loaded only when a context is expected: client-node is large.
       const { guardContext } = await import("./kube/guard.js");
       const verdict = await guardContext(expected, kubeconfigSource());
       return verdict.ok ? { ok: true } : verdict;
+    },
+    channel: (name) => {
+      const base =
+        name ??
+        path.join(tmpdir(), `demoshts-run-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      return { name: base, channel: fileChannel(base) };
     },
     onInterrupt: (listener) => {
       interruptListeners.add(listener);

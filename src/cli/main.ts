@@ -5,7 +5,7 @@ import type { Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
-import type { GuardVerdict, ShellStart } from "../run/run.js";
+import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
 import type { Step } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
@@ -29,6 +29,8 @@ export interface CliIo {
   readFile(absolutePath: string): FileData;
   /** Is standard input a terminal (a presenter can press keys)? */
   readonly stdinIsTTY: boolean;
+  /** Is standard output a terminal (screen codes mean something)? */
+  readonly stdoutIsTTY: boolean;
   /** The terminal's width, for wrapping commentary. */
   readonly columns: number;
   /** How much colour standard output takes (0: none), from the terminal, NO_COLOR and FORCE_COLOR. */
@@ -51,6 +53,11 @@ export interface CliIo {
   runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
   /** Where the kubeconfig is read from, as kubectl would. */
   readonly kubeconfig: KubeconfigSource;
+  /**
+   * The channel between the demos of one run, named by `name`: a new name for
+   * the outermost demo when undefined. Returns it and its name (for nested demos).
+   */
+  channel(name: string | undefined): { readonly name: string; readonly channel: RunChannel };
 }
 
 /** Options a nested demo (`$SHELL other.md`) takes over from the demo that runs it. */
@@ -61,6 +68,8 @@ interface Inherited {
   typeout?: boolean;
   typing?: Typing;
   timeoutMs?: number;
+  /** The run's channel (`Q` in a nested demo ends them all). */
+  channel?: string;
 }
 
 const INHERIT_VAR = "DEMOSHTS_INHERIT";
@@ -224,7 +233,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`demoshts: ${path.basename(file)} was not run: nothing was executed.\n`);
     return EXIT.usage;
   }
-  io.stdout.write(options.json ? formatPlanJson(result.records) : formatPlanText(result.records));
+  const first = result.records.find((r) => r.depth === 0 && r.file === file);
+  io.stdout.write(
+    options.json
+      ? formatPlanJson(result.records)
+      : formatPlanText(result.records, { file, line: first?.line ?? 1 }),
+  );
   return EXIT.ok;
 }
 
@@ -292,7 +306,9 @@ async function live(
     width: io.columns,
     quietFailure: TRUTHY.test(io.env.DEMOSH_QUIET_FAILURE ?? ""),
     interactive: io.stdinIsTTY,
+    screen: io.stdoutIsTTY,
   };
+  const { name: channelName, channel } = io.channel(nested ? parent.channel : undefined);
   const handDown: Inherited = {
     ci: settings.ci,
     quiet: settings.quiet,
@@ -300,6 +316,7 @@ async function live(
     typeout: settings.typeout,
     typing,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
   const { runDemo } = await import("../run/run.js");
@@ -325,6 +342,8 @@ async function live(
       onInterrupt: (listener) => io.onInterrupt(listener),
       guardContext: (expected) => io.guardContext(expected),
       now: () => io.now(),
+      channel,
+      outermost: !nested,
     },
   );
 }

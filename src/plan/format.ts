@@ -1,3 +1,4 @@
+import { formatOf } from "../reader/read.js";
 import type { Diagnostic } from "../script/types.js";
 import { formatDuration } from "../util/duration.js";
 import type { PlanRecord } from "./plan.js";
@@ -66,8 +67,34 @@ function describe(r: PlanRecord): string[] {
   }
 }
 
+/**
+ * Said once when a demo shows its audience nothing at all: a demo starts
+ * hidden, and only `@SHOW` makes its commentary and commands visible.
+ */
+export function nothingShownNotice(file: string, line: number): string {
+  const directive = formatOf(file) === "markdown" ? "<!-- @SHOW -->" : "#@SHOW";
+  return (
+    `${file} shows the audience nothing: a demo starts hidden, and nothing in it turned on @SHOW. ` +
+    `Put ${directive} on a line of its own where the audience should start to see it ` +
+    `(after the setup; the first commentary or command is at ${file}:${line}).`
+  );
+}
+
+/** Does any step of the plan show the audience something? */
+function showsAnything(records: readonly PlanRecord[]): boolean {
+  return records.some(
+    (r) =>
+      r.kind === "commentary" ||
+      r.kind === "print" ||
+      ((r.kind === "command" || r.kind === "macro") && r.display !== "hidden"),
+  );
+}
+
 /** The dry run's plan for people: one block per step, located, indented by nesting. */
-export function formatPlanText(records: readonly PlanRecord[]): string {
+export function formatPlanText(
+  records: readonly PlanRecord[],
+  firstLine?: { readonly file: string; readonly line: number },
+): string {
   const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
   const out: string[] = [];
   for (const r of records) {
@@ -93,6 +120,9 @@ export function formatPlanText(records: readonly PlanRecord[]): string {
       (nested > 0 ? `, ${nested} nested demo${nested === 1 ? "" : "s"}` : "") +
       ". Dry run: nothing was executed.",
   );
+  if (firstLine && !showsAnything(records)) {
+    out.push(nothingShownNotice(firstLine.file, firstLine.line));
+  }
   return `${out.join("\n")}\n`;
 }
 

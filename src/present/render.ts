@@ -6,6 +6,7 @@
  */
 import { Chalk, type ChalkInstance } from "chalk";
 import { Lexer, type Token, type Tokens } from "marked";
+import stringWidth from "string-width";
 import wrapAnsi from "wrap-ansi";
 
 export interface RenderOptions {
@@ -17,6 +18,9 @@ export interface RenderOptions {
 
 /** The styles commentary is drawn with; one place to change the look. */
 interface Theme {
+  /** Level 1: the title; level 2: a section; deeper levels alike. */
+  readonly heading1: (text: string) => string;
+  readonly heading2: (text: string) => string;
   readonly heading: (text: string) => string;
   readonly em: (text: string) => string;
   readonly strong: (text: string) => string;
@@ -34,7 +38,9 @@ interface Theme {
 
 function makeTheme(c: ChalkInstance): Theme {
   return {
-    heading: c.bold.green.underline,
+    heading1: c.bold.green.underline,
+    heading2: c.bold.green,
+    heading: c.bold,
     em: c.italic.magenta,
     strong: c.bold,
     del: c.strikethrough,
@@ -106,9 +112,9 @@ function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }
 
-/** Columns a styled string takes (code points; good enough for commentary). */
+/** Columns a styled string takes on a terminal: wide (CJK, emoji) characters take two. */
 function visibleWidth(text: string): number {
-  return [...stripAnsi(text)].length;
+  return stringWidth(text);
 }
 
 /** The SGR attributes in force at some point of a styled string. */
@@ -472,10 +478,13 @@ function renderBlock(token: Token, width: number, ctx: Context): string[] {
       return wrap(inline, width);
     }
     case "heading": {
-      const inline = renderInline((token as Tokens.Heading).tokens, ctx);
+      const heading = token as Tokens.Heading;
+      const inline = renderInline(heading.tokens, ctx);
+      const style =
+        heading.depth === 1 ? theme.heading1 : heading.depth === 2 ? theme.heading2 : theme.heading;
       return wrap(
         splitLines(inline)
-          .map((l) => theme.heading(l))
+          .map((l) => style(l))
           .join("\n"),
         width,
       );
@@ -515,14 +524,15 @@ function renderBlock(token: Token, width: number, ctx: Context): string[] {
 function renderList(list: Tokens.List, width: number, ctx: Context): string[] {
   const start = typeof list.start === "number" ? list.start : 1;
   const bullets = list.items.map((_, i) => (list.ordered ? `${start + i}.` : "•"));
-  const bulletWidth = Math.max(...bullets.map((b) => b.length)) + 1;
+  const bulletWidth = Math.max(...bullets.map((b) => visibleWidth(b))) + 1;
   const lines: string[] = [];
   list.items.forEach((item, i) => {
     if (i > 0 && list.loose) lines.push("");
     const box = item.task ? `[${item.checked === true ? "x" : " "}] ` : "";
-    const marker = (bullets[i] as string).padEnd(bulletWidth) + box;
-    const indent = " ".repeat(marker.length);
-    const body = renderBlocks(item.tokens, width - marker.length, ctx);
+    const bullet = bullets[i] as string;
+    const marker = bullet + " ".repeat(bulletWidth - visibleWidth(bullet)) + box;
+    const indent = " ".repeat(visibleWidth(marker));
+    const body = renderBlocks(item.tokens, width - visibleWidth(marker), ctx);
     if (body.length === 0) {
       lines.push(marker.trimEnd());
       return;
@@ -588,9 +598,14 @@ export function renderPrompt(options: RenderOptions): string {
   return themeFor(options.level).prompt("$ ");
 }
 
-/** A notice from the presenter's tool, such as "...skipping", in magenta. */
+/**
+ * A notice from the presenter's tool, such as "...skipping", in magenta,
+ * wrapped between words to the terminal's width.
+ */
 export function renderNotice(text: string, options: RenderOptions): string {
-  return perLine(text, themeFor(options.level).notice);
+  const theme = themeFor(options.level);
+  const lines = wrap(text, columns(options.width));
+  return finish(lines.map((l) => (l.trim() === "" ? "" : theme.notice(l.trimEnd()))));
 }
 
 /** `@print` text: red like a comment when it starts with "#", else as written. */

@@ -31,6 +31,8 @@ export interface LiveSettings {
   readonly quietFailure: boolean;
   /** Are the commands' stdin a terminal (so keys typed during a command can be dropped)? */
   readonly interactive: boolean;
+  /** Is standard output a terminal? Where it is not, in CI, screen codes are not written. */
+  readonly screen: boolean;
 }
 
 /** A step that failed, as reported at the end of a run. */
@@ -72,6 +74,12 @@ function firstLine(text: string): string {
   return rest.length > 0 ? `${first} ...` : first;
 }
 
+/**
+ * `clear` as the builtin macros and `@clear` run it: in a CI log it would only
+ * write screen codes.
+ */
+const CLEAR = /^clear(?:\s+2>\s*\/dev\/null)?(?:\s*\|\|\s*:)?\s*$/;
+
 /** Runs a walk for real: a bash session, a terminal presenter, or CI's plain log. */
 export class LiveDriver implements Driver {
   readonly failures: Failure[] = [];
@@ -79,6 +87,10 @@ export class LiveDriver implements Driver {
   interrupted = false;
   /** Set when the session ended under the runner for a reason other than `exit`. */
   died: string | undefined;
+  /** Did the audience see anything of this demo (commentary, a command, a print)? */
+  shownAnything = false;
+  /** `Q` was pressed (at the opening notice, or in a nested demo): nothing more is shown or run. */
+  quitting = false;
   private blankShown = true;
   private commandsRun = 0;
 
@@ -88,7 +100,25 @@ export class LiveDriver implements Driver {
     private readonly err: Output,
     private readonly presenter: Presenter | undefined,
     private readonly settings: LiveSettings,
+    private readonly channel?: { quitting(): boolean },
+    /** Shown before the first thing the audience sees (the notice about the keys); its key. */
+    private opening?: () => Promise<KeyAction>,
   ) {}
+
+  /**
+   * Called before anything is shown or waited for: the opening notice comes
+   * first (once), and after `Q` nothing more is shown. False: show nothing.
+   */
+  private async showing(shows = true): Promise<boolean> {
+    if (this.quitting) return false;
+    const opening = this.opening;
+    if (opening) {
+      this.opening = undefined;
+      if ((await opening()) === "quit") this.quitting = true;
+    }
+    if (!this.quitting && shows) this.shownAnything = true;
+    return !this.quitting;
+  }
 
   get commandCount(): number {
     return this.commandsRun;
@@ -117,6 +147,7 @@ export class LiveDriver implements Driver {
 
   async commentary(step: CommentaryStep, text: string): Promise<void> {
     if (this.settings.ci && this.settings.quiet) return;
+    if (!(await this.showing())) return;
     const filled = await this.fill(text);
     const r = await render();
     this.show(
@@ -128,12 +159,13 @@ export class LiveDriver implements Driver {
 
   blank(_step: BlankStep | CommentaryStep): void {
     if (this.settings.ci && this.settings.quiet) return;
-    if (this.blankShown) return;
+    if (this.blankShown || this.quitting || this.opening) return;
     this.out.write("\n");
     this.blankShown = true;
   }
 
   async typed(step: TypedStep, text: string): Promise<KeyAction | undefined> {
+    if (!(await this.showing())) return "quit";
     if (this.settings.ci || !this.presenter) {
       if (!this.settings.quiet) this.show(`${this.where(step)} ${await this.prompt()}${text}`);
       return undefined;
@@ -144,7 +176,9 @@ export class LiveDriver implements Driver {
   }
 
   async present(p: Presentation): Promise<KeyAction> {
+    if (this.quitting) return "quit";
     if (this.settings.ci || !this.presenter || p.display === "hidden") return "run";
+    if (!(await this.showing())) return "quit";
     const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
     const typed = p.display === "typed" && this.settings.typeout;
     this.blankShown = false;
@@ -155,6 +189,9 @@ export class LiveDriver implements Driver {
     this.presenter?.release();
     if (this.settings.ci)
       this.show(`${this.where(p.step)} ${await this.prompt()}${logged(p.text)}`);
+    if (this.settings.ci && !this.settings.screen && CLEAR.test(p.text.trim())) {
+      return { status: 0, stop: false, exited: false };
+    }
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
     const result = await this.shell.run(p.text, {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -162,6 +199,8 @@ export class LiveDriver implements Driver {
     });
     this.commandsRun++;
     this.blankShown = false;
+    // A nested demo (`$SHELL other.md`) whose presenter pressed Q ends this one too.
+    if (this.channel?.quitting()) this.quitting = true;
     if (result.ended) return this.sessionEnded(p, result);
     const failed = result.timedOut || (p.expectFailure ? result.status === 0 : result.status !== 0);
     if (failed) this.failed(p, result, timeoutMs);
@@ -212,11 +251,14 @@ export class LiveDriver implements Driver {
   macroEnd(): void {}
 
   async wait(): Promise<KeyAction> {
+    if (this.quitting) return "quit";
     if (this.settings.ci || !this.presenter) return "run";
+    if (!(await this.showing(false))) return "quit";
     return this.presenter.waitKey();
   }
 
   async print(_step: PrintStep, text: string): Promise<void> {
+    if (!(await this.showing())) return;
     const filled = await this.fill(text);
     this.show((await render()).renderPrint(filled, this.style));
   }
@@ -227,6 +269,7 @@ export class LiveDriver implements Driver {
   }
 
   async notice(kind: Notice): Promise<void> {
+    if (this.quitting) return;
     const { renderNotice } = await render();
     if (kind === "skipping") this.show(renderNotice("...skipping", this.style));
     else if (kind === "nothing-earlier") {

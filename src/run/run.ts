@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import type { Output } from "../cli/io.js";
-import { formatDiagnostic } from "../plan/format.js";
+import { formatDiagnostic, nothingShownNotice } from "../plan/format.js";
 import type { Keys } from "../present/keys.js";
 import { Presenter, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
-import type { HookStep } from "../script/types.js";
+import type { HookStep, Script } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
 import { LiveDriver, type LiveSettings } from "./live.js";
@@ -17,12 +17,34 @@ export interface RunRequest {
   readonly load: LoadOptions;
   readonly settings: LiveSettings;
   readonly typing: Typing;
-  /** Show the notice about the keys, and wait for RETURN, before starting. */
+  /**
+   * Show the notice about the keys, and wait for RETURN, before the first step
+   * the audience sees (the hidden setup before it runs first, so a broken setup
+   * fails before anyone presses a key).
+   */
   readonly blurb: boolean;
   /** In CI mode, end with a one-line summary (the outermost demo does; nested ones do not). */
   readonly summary: boolean;
   /** The Kubernetes context the run must use (--kube-context or DEMOSH_KUBE_CONTEXT); a script's @kube-context applies otherwise. */
   readonly kubeContext: string | undefined;
+}
+
+/**
+ * What the demos of one run tell each other (a nested demo is another process):
+ * `Q` in any of them ends them all, and the outermost learns whether any showed
+ * the audience something.
+ */
+export interface RunChannel {
+  /** This demo's presenter pressed `Q`: every demo of the run ends, with status 0. */
+  quit(): void;
+  /** Did a demo of this run (a nested one) press `Q`? */
+  quitting(): boolean;
+  /** This demo showed the audience something. */
+  shown(): void;
+  /** Did a demo of this run show the audience anything? */
+  anyShown(): boolean;
+  /** Forgets it all: the outermost demo calls this at its end. */
+  clear(): void;
 }
 
 /** What the cluster guard found: the context may be used, or why not. */
@@ -51,6 +73,10 @@ export interface RunDeps {
   readonly now: () => number;
   /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
   guardContext(expected: string): Promise<GuardVerdict>;
+  /** Shared with the nested demos of this run; the outermost demo owns it. */
+  readonly channel: RunChannel;
+  /** Is this the outermost demo of the run (not `$SHELL other.md`)? */
+  readonly outermost: boolean;
 }
 
 export const BLURB =
@@ -64,6 +90,14 @@ export function hookDefinitions(hooks: readonly HookStep[]): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Why a demo showed nothing, and where `@SHOW` would go. */
+function nothingShown(script: Script): string {
+  const first = script.steps.find(
+    (s) => s.loc.file === script.file && (s.kind === "commentary" || s.kind === "command"),
+  );
+  return nothingShownNotice(script.file, first?.loc.line ?? 1);
 }
 
 /** Runs a demo live (presenter or CI) and returns the exit code. */
@@ -101,7 +135,24 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   const presenter = deps.keys
     ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
     : undefined;
-  const driver = new LiveDriver(shell, deps.stdout, deps.stderr, presenter, request.settings);
+  const style = { width: request.settings.width, level: request.settings.colorLevel };
+  const opening =
+    presenter && request.blurb
+      ? async () => {
+          const { renderNotice } = await import("../present/render.js");
+          deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+          return presenter.waitKey();
+        }
+      : undefined;
+  const driver = new LiveDriver(
+    shell,
+    deps.stdout,
+    deps.stderr,
+    presenter,
+    request.settings,
+    deps.channel,
+    opening,
+  );
   const onInterrupt = (): void => {
     driver.interrupted = true;
     shell.interrupt();
@@ -110,13 +161,18 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   const unsubscribe = request.settings.ci ? deps.onInterrupt(onInterrupt) : () => {};
   try {
     if (script.hooks.length > 0) await shell.run(hookDefinitions(script.hooks));
-    if (presenter && request.blurb) {
-      const style = { width: request.settings.width, level: request.settings.colorLevel };
-      const { renderNotice } = await import("../present/render.js");
-      deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
-      if ((await presenter.waitKey()) === "quit") return 0;
-    }
     const outcome = await new Walker(script, driver).walk();
+    if (outcome.kind === "quit" || driver.quitting) deps.channel.quit();
+    if (driver.shownAnything) deps.channel.shown();
+    if (
+      presenter &&
+      deps.outermost &&
+      outcome.kind !== "quit" &&
+      !driver.quitting &&
+      !deps.channel.anyShown()
+    ) {
+      deps.stderr.write(`demoshts: ${nothingShown(script)}\n`);
+    }
     if (driver.interrupted) {
       deps.stderr.write(`demoshts: interrupted; ${request.file} did not finish.\n`);
       return 130;
@@ -151,5 +207,6 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     unsubscribe();
     presenter?.release();
     await shell.close();
+    if (deps.outermost) deps.channel.clear();
   }
 }

@@ -420,3 +420,21 @@ describe("demos that never end", () => {
     expect(jsonLines(run.stdout).filter((r) => r.kind === "nested")).toEqual([]);
   });
 });
+
+describe("a demo that shows nothing", () => {
+  it("the dry run's summary says so, with where @SHOW would go", () => {
+    const cwd = workspace({ "demo.md": "# Demo\n\nWords.\n\n```bash\necho one\n```\n" });
+    const run = demoshts(cwd, ["--dry-run", "demo.md"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(
+      "demo.md shows the audience nothing: a demo starts hidden, and nothing in it turned on @SHOW. Put <!-- @SHOW --> on a line of its own",
+    );
+  });
+
+  it("the dry run of a demo that shows something does not", () => {
+    const cwd = workspace({ "demo.md": "<!-- @SHOW -->\n# Demo\n\n```bash\necho one\n```\n" });
+    const run = demoshts(cwd, ["--dry-run", "demo.md"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain("shows the audience nothing");
+  });
+});

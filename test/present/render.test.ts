@@ -1,5 +1,6 @@
 import { stripVTControlCharacters as visible } from "node:util";
 import { Chalk } from "chalk";
+import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import {
   type RenderOptions,
@@ -26,13 +27,25 @@ function widest(lines: readonly string[]): number {
 }
 
 describe("renderMarkdown: headings and blocks", () => {
-  it("shows a heading's text without the #s, bold, green and underlined", () => {
+  it("shows a heading's text without the #s: level 1 bold, green and underlined", () => {
     expect(renderMarkdown("# Getting started", colour)).toBe(
       c.bold.green.underline("Getting started"),
     );
-    expect(renderMarkdown("### Step *two*", colour)).toBe(
-      c.bold.green.underline(`Step ${c.italic.magenta("two")}`),
+    expect(renderMarkdown("Getting started\n===", colour)).toBe(
+      c.bold.green.underline("Getting started"),
     );
+  });
+
+  it("shows level-2 headings differently from level 1 (not underlined), deeper ones bold", () => {
+    const one = renderMarkdown("# Section", colour);
+    const two = renderMarkdown("## Section", colour);
+    expect(two).toBe(c.bold.green("Section"));
+    expect(two).not.toBe(one);
+    expect(renderMarkdown("Section\n---", colour)).toBe(two);
+    expect(renderMarkdown("### Step *two*", colour)).toBe(
+      c.bold(`Step ${c.italic.magenta("two")}`),
+    );
+    expect(renderMarkdown("### Step", colour)).not.toBe(two);
   });
 
   it("keeps a heading's text as written (no uppercasing)", () => {
@@ -309,6 +322,37 @@ describe("renderMarkdown: blockquotes, rules and tables", () => {
     expect(lines).toHaveLength(4);
     expect(renderMarkdown(table, colour)).toContain(c.bold("1"));
   });
+
+  it("aligns table columns by display width: emoji and CJK take two columns", () => {
+    const table = [
+      "| Face | Meaning | Next |",
+      "|------|---------|------|",
+      "| 😀 | all is well | a |",
+      "| 😴 | timed out | b |",
+      "| 日本語 | three wide characters | c |",
+      "| plain | 雨 | d |",
+    ].join("\n");
+    const lines = seen(table);
+    // Where each line's last column starts, in terminal columns.
+    const column = (line: string, text: string): number =>
+      stringWidth(line.slice(0, line.lastIndexOf(text)));
+    const starts = ["Next", "a", "b", "c", "d"].map((text, i) =>
+      column(lines[i === 0 ? 0 : i + 1] as string, text),
+    );
+    expect(new Set(starts).size).toBe(1);
+    expect(lines[2]).toBe("😀      all is well            a");
+    expect(lines[4]).toBe("日本語  three wide characters  c");
+    const rule = lines[1] as string;
+    expect(stringWidth(rule)).toBe(stringWidth(lines[0] as string));
+  });
+
+  it("indents list items by display width", () => {
+    expect(seen("- 日本 item that wraps onto a second line here", { width: 24 })).toEqual([
+      "• 日本 item that wraps",
+      "  onto a second line",
+      "  here",
+    ]);
+  });
 });
 
 describe("renderMarkdown: HTML", () => {
@@ -405,6 +449,20 @@ describe("prompt, notice and print", () => {
   it("shows notices in magenta", () => {
     expect(renderNotice("...skipping", colour)).toBe(c.magenta("...skipping"));
     expect(renderNotice("...skipping", plain)).toBe("...skipping");
+  });
+
+  it.each([60, 120])("wraps a long notice between words at %i columns", (width) => {
+    const text =
+      "demoshts: RETURN runs the next step, SPACE finishes typing, - goes back, + skips it, " +
+      "Q quits. Ctrl-C interrupts a running command, never the demo. Press RETURN to start.";
+    const lines = visible(renderNotice(text, { width, level: 1 })).split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(width);
+    // No word is cut: the lines are the text's words, in order.
+    expect(lines.join(" ")).toBe(text);
+    for (const line of renderNotice(text, { width, level: 1 }).split("\n")) {
+      expect(line.startsWith(`${ESC}[35m`), "every line is magenta on its own").toBe(true);
+    }
   });
 
   it("shows @print text red when it starts with #, else as written", () => {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -329,4 +330,74 @@ it("steps a nested $SHELL demo with the same keys, then the parent goes on", asy
   expect(await p.exited()).toBe(0);
   expect(p.output()).not.toContain("child-2");
   expect(exists(cwd, "child-skipped.txt")).toBe(false);
+});
+
+describe("Q in a nested demo", () => {
+  it("ends the nested demo and every demo above it, with status 0", async () => {
+    const cwd = workspace({
+      "parent.md": [
+        "<!-- @SHOW -->",
+        "```bash",
+        "$SHELL middle.sh",
+        'echo "parent-$((1+1))"',
+        "```",
+        "",
+      ].join("\n"),
+      "middle.sh": ["#@SHOW", "$SHELL child.sh", 'echo "middle-$((1+1))"', ""].join("\n"),
+      "child.sh": ["#@SHOW", 'echo "child-$((0+1))"', 'echo "child-$((1+1))"', ""].join("\n"),
+    });
+    const p = startDemo([...FAST, "parent.md"], { cwd });
+    await p.waitFor("$ $SHELL middle.sh");
+    p.write("\r");
+    await p.waitFor("$ $SHELL child.sh");
+    p.write("\r");
+    await p.waitFor('$ echo "child-$((0+1))"');
+    p.write("\r");
+    await p.waitFor("child-1");
+    await p.waitFor('$ echo "child-$((1+1))"');
+    p.write("Q");
+    expect(await p.exited()).toBe(0);
+    const out = p.output();
+    expect(out).not.toContain("child-2");
+    expect(out).not.toContain("middle-$((1+1))");
+    expect(out).not.toContain("parent-$((1+1))");
+    expect(fs.readdirSync(tmpdir()).filter((f) => f.startsWith(`demoshts-run-${p.pid}-`))).toEqual(
+      [],
+    );
+  });
+
+  it("a nested demo that fails does not end its parent", async () => {
+    const cwd = workspace({
+      "parent.sh": ["#@SHOW", "$SHELL child.sh", 'echo "parent-$((1+1))"', ""].join("\n"),
+      "child.sh": ["set -e", "#@SHOW", "false", ""].join("\n"),
+    });
+    const p = startDemo([...FAST, "parent.sh"], { cwd });
+    await p.waitFor("$ $SHELL child.sh");
+    p.write("\r");
+    await p.waitFor("$ false");
+    p.write("\r");
+    await p.waitFor('$ echo "parent-$((1+1))"');
+    p.write("\r");
+    await p.waitFor("parent-2");
+    expect(await p.exited()).toBe(0);
+  });
+});
+
+describe("the notice about the keys, after the hidden setup", () => {
+  it("is never shown when the setup fails: the run ends at once, without a key", async () => {
+    const cwd = workspace({
+      "demo.md": [
+        "```bash",
+        'echo "setup failed: kubectl is missing" >&2; exit 1',
+        "```",
+        "<!-- @SHOW -->",
+        "# Title",
+        "",
+      ].join("\n"),
+    });
+    const p = startDemo(["--typing-speed", "0", "demo.md"], { cwd });
+    expect(await p.exited()).toBe(1);
+    expect(p.output()).toContain("setup failed: kubectl is missing");
+    expect(p.output()).not.toContain("Press RETURN");
+  });
 });

@@ -701,3 +701,33 @@ describe("hooks", () => {
     expect(exists(dir, "end")).toBe(true);
   });
 });
+
+describe("a CI log has no screen codes", () => {
+  it("wait_clear and @clear write nothing when standard output is not a terminal, even with TERM set", () => {
+    const cwd = workspace({
+      "demo.md": [
+        "# Demo",
+        "```bash",
+        "echo one",
+        "#@wait_clear",
+        "#@clear",
+        "echo two",
+        "```",
+        "",
+      ].join("\n"),
+    });
+    const run = demoshts(cwd, ["--ci", "demo.md"], { env: { TERM: "xterm-256color" } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("one\n");
+    expect(run.stdout).toContain("two\n");
+    expect(run.stdout).not.toContain("\u001b");
+    expect(run.stderr).not.toContain("\u001b");
+  });
+
+  it("a command's own clear still runs (it is the demo's, not the runner's)", () => {
+    const cwd = workspace({ "demo.sh": "clear; echo cleared\n" });
+    const run = demoshts(cwd, ["--ci", "demo.sh"], { env: { TERM: "xterm-256color" } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("\u001b[");
+  });
+});

@@ -1,6 +1,12 @@
 import { stripVTControlCharacters } from "node:util";
 import type { Keys } from "../../src/present/keys.js";
-import { type RunDeps, type RunRequest, runDemo, type ShellStart } from "../../src/run/run.js";
+import {
+  type RunChannel,
+  type RunDeps,
+  type RunRequest,
+  runDemo,
+  type ShellStart,
+} from "../../src/run/run.js";
 import type { RunOptions, Shell, ShellRun } from "../../src/session/shell.js";
 import { memoryHost } from "../plan/memory.js";
 
@@ -120,6 +126,30 @@ export interface LiveHarness {
   readonly stderr: Captured;
 }
 
+/** The channel between the demos of a run, in memory. */
+export class MemoryChannel implements RunChannel {
+  quitPressed = false;
+  shownMarked = false;
+  cleared = false;
+  quit(): void {
+    this.quitPressed = true;
+  }
+  quitting(): boolean {
+    return this.quitPressed;
+  }
+  shown(): void {
+    this.shownMarked = true;
+  }
+  anyShown(): boolean {
+    return this.shownMarked;
+  }
+  clear(): void {
+    this.cleared = true;
+    this.quitPressed = false;
+    this.shownMarked = false;
+  }
+}
+
 /** Runs `main` among `files` with a fake shell, keys (presenter mode) or none (CI mode). */
 export async function runLive(
   files: Record<string, string>,
@@ -133,6 +163,11 @@ export async function runLive(
     /** The current Kubernetes context the fake guard sees. */
     context?: string;
     kubeContext?: string;
+    /** Show the notice about the keys before the first visible step. */
+    blurb?: boolean;
+    /** The run's channel; a fresh one in memory (outermost demo) unless given. */
+    channel?: MemoryChannel;
+    outermost?: boolean;
   } = {},
 ): Promise<LiveHarness> {
   const shell = new FakeShell(options.outcome);
@@ -157,6 +192,8 @@ export async function runLive(
       expected === options.context
         ? { ok: true }
         : { ok: false, message: `the current context is ${options.context}, not ${expected}` },
+    channel: options.channel ?? new MemoryChannel(),
+    outermost: options.outermost ?? true,
   };
   const code = await runDemo(
     {
@@ -173,10 +210,11 @@ export async function runLive(
         width: 80,
         quietFailure: false,
         interactive: keys !== undefined,
+        screen: keys !== undefined,
         ...options.settings,
       },
       typing: { minMs: 10, maxMs: 100 },
-      blurb: false,
+      blurb: options.blurb ?? false,
       summary: true,
       kubeContext: options.kubeContext,
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runLive } from "./fakes.js";
+import { MemoryChannel, runLive } from "./fakes.js";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
 const RETURN = "\r";
@@ -298,5 +298,185 @@ describe("the cluster guard", () => {
     expect(allowed.shell.commands).toEqual(["touch created"]);
     // Nested demos ($SHELL other.md) check the same context again when they start.
     expect(allowed.shell.started?.env.DEMOSH_KUBE_CONTEXT).toBe("k3d-workshop");
+  });
+});
+
+describe("presenter: the notice about the keys comes after the hidden setup", () => {
+  const notice = "Press RETURN to start.";
+
+  it("runs the hidden start first, then shows the notice and waits before the first shown step", async () => {
+    const run = await runLive(
+      {
+        "demo.md": lines(
+          "```bash",
+          "setup",
+          "```",
+          "<!-- @SHOW -->",
+          "# Title",
+          "```bash",
+          "echo one",
+          "```",
+        ),
+      },
+      "demo.md",
+      { keys: [RETURN, RETURN], blurb: true },
+    );
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["setup", "echo one"]);
+    // The notice is wrapped to the terminal's width: read it as one line.
+    const out = run.stdout.plain.replace(/\s+/g, " ");
+    expect(out.indexOf(notice)).toBeGreaterThanOrEqual(0);
+    expect(out.indexOf(notice)).toBeLessThan(out.indexOf("Title"));
+    expect(run.keys?.left).toBe(0);
+  });
+
+  it("a setup that fails ends the run before the notice: no key is asked for", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("check-requirements", "exit 1", "#@SHOW", "echo one") },
+      "demo.sh",
+      { keys: [], blurb: true },
+    );
+    expect(run.code).toBe(1);
+    expect(run.shell.commands).toEqual(["check-requirements", "exit 1"]);
+    expect(run.stdout.plain).not.toContain(notice);
+  });
+
+  it("Q at the notice ends the run with 0 and runs nothing shown", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("setup", "#@SHOW", "# Look:", "echo one") },
+      "demo.sh",
+      { keys: ["Q"], blurb: true },
+    );
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["setup"]);
+    expect(run.stdout.plain).not.toContain("Look:");
+  });
+});
+
+describe("presenter: a demo that shows nothing says so", () => {
+  const said = (text: string) => text.split("shows the audience nothing").length - 1;
+
+  it("once, on stderr, with the reason and where @SHOW would go (Markdown)", async () => {
+    const run = await runLive(
+      {
+        "demo.md": lines("# Demo", "", "Some words.", "", "```bash", "echo one", "echo two", "```"),
+      },
+      "demo.md",
+      { keys: [], blurb: true },
+    );
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["echo one", "echo two"]);
+    expect(run.stdout.plain).toBe("");
+    expect(said(run.stderr.plain)).toBe(1);
+    expect(run.stderr.plain).toContain(
+      "demoshts: demo.md shows the audience nothing: a demo starts hidden, and nothing in it turned on @SHOW. Put <!-- @SHOW --> on a line of its own where the audience should start to see it (after the setup; the first commentary or command is at demo.md:1).",
+    );
+  });
+
+  it("names #@SHOW for a shell script", async () => {
+    const run = await runLive({ "demo.sh": lines("echo one") }, "demo.sh", { keys: [] });
+    expect(run.stderr.plain).toContain("Put #@SHOW on a line of its own");
+    expect(run.stderr.plain).toContain("demo.sh:1");
+  });
+
+  it("not when anything was shown, nor in CI, nor by a nested demo (its parent decides)", async () => {
+    const shown = await runLive({ "demo.sh": lines("setup", "#@SHOW", "echo one") }, "demo.sh", {
+      keys: [RETURN],
+    });
+    expect(said(shown.stderr.plain)).toBe(0);
+    const ci = await runLive({ "demo.sh": lines("echo one") }, "demo.sh");
+    expect(said(ci.stderr.plain)).toBe(0);
+    const nested = await runLive({ "demo.sh": lines("echo one") }, "demo.sh", {
+      keys: [],
+      outermost: false,
+    });
+    expect(said(nested.stderr.plain)).toBe(0);
+  });
+
+  it("not when a nested demo showed something, and a demo that shows tells its parent", async () => {
+    const channel = new MemoryChannel();
+    const child = await runLive({ "child.sh": lines("#@SHOW", "echo one") }, "child.sh", {
+      keys: [RETURN],
+      outermost: false,
+      channel,
+    });
+    expect(child.code).toBe(0);
+    expect(channel.anyShown()).toBe(true);
+    const parent = await runLive({ "demo.sh": lines("$SHELL child.sh") }, "demo.sh", {
+      keys: [],
+      channel,
+    });
+    expect(said(parent.stderr.plain)).toBe(0);
+    expect(channel.cleared).toBe(true);
+  });
+});
+
+describe("presenter: Q in a nested demo ends the whole run", () => {
+  it("a nested demo whose presenter pressed Q tells the run, and ends with 0", async () => {
+    const channel = new MemoryChannel();
+    const child = await runLive(
+      { "child.sh": lines("#@SHOW", "echo one", "echo two") },
+      "child.sh",
+      { keys: [RETURN, "Q"], outermost: false, channel },
+    );
+    expect(child.code).toBe(0);
+    expect(child.shell.commands).toEqual(["echo one"]);
+    expect(channel.quitting()).toBe(true);
+  });
+
+  it("the parent stops after the nested demo's command, with 0, showing nothing more", async () => {
+    const channel = new MemoryChannel();
+    const parent = await runLive(
+      { "demo.sh": lines("#@SHOW", "$SHELL child.sh", "# After", "echo after") },
+      "demo.sh",
+      {
+        keys: [RETURN],
+        channel,
+        outcome: (command) => {
+          if (command === "$SHELL child.sh") channel.quit();
+          return {};
+        },
+      },
+    );
+    expect(parent.code).toBe(0);
+    expect(parent.shell.commands).toEqual(["$SHELL child.sh"]);
+    expect(parent.stdout.plain).not.toContain("After");
+    expect(channel.cleared).toBe(true);
+  });
+
+  it("a nested demo that fails, or ends with exit 0, is not taken for Q", async () => {
+    const channel = new MemoryChannel();
+    const parent = await runLive(
+      { "demo.sh": lines("#@SHOW", "$SHELL failing.sh", "$SHELL done.sh", "echo after") },
+      "demo.sh",
+      {
+        keys: [RETURN, RETURN, RETURN],
+        channel,
+        outcome: (command) => (command === "$SHELL failing.sh" ? { status: 1 } : {}),
+      },
+    );
+    expect(parent.code).toBe(0);
+    expect(parent.shell.commands).toEqual(["$SHELL failing.sh", "$SHELL done.sh", "echo after"]);
+  });
+});
+
+describe("CI: no screen codes in a log", () => {
+  it("does not run the builtin macros' clear when standard output is not a terminal", async () => {
+    const run = await runLive(
+      { "demo.sh": lines("#@SHOW", "echo one", "#@wait_clear", "echo two") },
+      "demo.sh",
+      {
+        settings: { screen: false },
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.shell.commands).toEqual(["echo one", "echo two"]);
+  });
+
+  it("runs them where standard output is a terminal", async () => {
+    const run = await runLive({ "demo.sh": lines("#@SHOW", "#@clear", "echo two") }, "demo.sh", {
+      settings: { screen: true },
+    });
+    expect(run.shell.commands).toEqual(["clear", "echo two"]);
   });
 });

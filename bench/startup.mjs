@@ -1,0 +1,115 @@
+// Benchmark: how soon does a one-command demo run end, against Node and bash?
+//
+// Target: `demoshts --ci one.sh` (one `true`) exits within 40 ms of `node -e 0`.
+// Everything is measured in this same run, interleaved so that load on the
+// machine hits all alike, with NODE_EXTRA_CA_CERTS removed from the environment
+// (when set, Node reads the certificates at every start, ~75 ms here, which
+// would hide what demoshts itself costs). Two shares of the difference are
+// measured apart:
+//   - the session: starting the bash session, one command, closing it, in this
+//     process (the same code the CLI runs);
+//   - the rest (loading demoshts, reading the demo, the run around the session):
+//     the difference less the session.
+// It measures and reports; a figure over the target does not fail (exit 0).
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { importSource } from "./lib/source.mjs";
+
+const { BashSession } = await importSource("session/bash");
+
+const RUNS = 21;
+const TARGET_OVER_NODE_MS = 40;
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+delete env.CI;
+const dir = mkdtempSync(path.join(tmpdir(), "demoshts-startup-"));
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timed(command, args) {
+  const start = performance.now();
+  const result = spawnSync(command, args, {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  const time = performance.now() - start;
+  if (result.status !== 0) {
+    console.error(
+      `bench: ${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`,
+    );
+    process.exit(1);
+  }
+  return time;
+}
+
+async function session() {
+  const start = performance.now();
+  const shell = new BashSession({ argv0: path.join(dir, "one.sh"), args: [], env, cwd: dir });
+  const result = await shell.run("true");
+  await shell.close();
+  if (result.status !== 0) {
+    console.error("bench: the in-process session did not run `true`");
+    process.exit(1);
+  }
+  return performance.now() - start;
+}
+
+try {
+  writeFileSync(path.join(dir, "one.sh"), "true\n");
+  const rows = {
+    node: { label: "node -e 0", times: [] },
+    bash: { label: "bash -c true", times: [] },
+    version: { label: "demoshts --version", times: [] },
+    dry: { label: "demoshts --dry-run one.sh", times: [] },
+    run: { label: "demoshts --ci one.sh", times: [] },
+    session: { label: "  session: start, `true`, close", times: [] },
+  };
+  for (let round = 0; round <= RUNS; round++) {
+    const node = timed(process.execPath, ["-e", "0"]);
+    const bash = timed("bash", ["-c", "true"]);
+    const version = timed(process.execPath, [CLI, "--version"]);
+    const dry = timed(process.execPath, [CLI, "--dry-run", "one.sh"]);
+    const run = timed(process.execPath, [CLI, "--ci", "one.sh"]);
+    const shell = await session();
+    if (round === 0) continue; // warm-up
+    rows.node.times.push(node);
+    rows.bash.times.push(bash);
+    rows.version.times.push(version);
+    rows.dry.times.push(dry);
+    rows.run.times.push(run);
+    rows.session.times.push(shell);
+  }
+  const m = Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, median(r.times)]));
+  const ms = (t) => `${t.toFixed(1)} ms`.padStart(10);
+  console.log("demoshts bench: start-up of a one-command run (NODE_EXTRA_CA_CERTS unset)");
+  console.log(
+    `  ${"".padEnd(36)}${"median".padStart(10)}${"min".padStart(10)}${"- node".padStart(10)}`,
+  );
+  for (const [key, row] of Object.entries(rows)) {
+    const over = key === "node" || key === "bash" || key === "session" ? "" : ms(m[key] - m.node);
+    console.log(
+      `  ${row.label.padEnd(36)}${ms(m[key])}${ms(Math.min(...row.times))}${over}`.trimEnd(),
+    );
+  }
+  const over = m.run - m.node;
+  console.log(`  ${"  the rest (run - node - session)".padEnd(36)}${ms(over - m.session)}`);
+  console.log(`  runs: ${RUNS} each, interleaved, after one warm-up round`);
+  console.log(
+    `  target: a one-command run within ${TARGET_OVER_NODE_MS} ms of node -e 0: ${over.toFixed(1)} ms ${over <= TARGET_OVER_NODE_MS ? "PASS" : "OVER"}`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
