@@ -230,7 +230,8 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       const line = buffer.getLine(y);
       if (!line) continue;
       const text = line.translateToString(true);
-      if (/\u001b|\[[0-9;]*m|\[\?[0-9]+[hl]|\uFFFD/.test(text)) garbage.add(text);
+      if (text.includes("\u001b") || /\[[0-9;]*m|\[\?[0-9]+[hl]|\uFFFD/.test(text))
+        garbage.add(text);
       if (line.isWrapped)
         tooWide.add(`${buffer.getLine(y - 1)?.translateToString(true)} ⏎ ${text}`);
     }
