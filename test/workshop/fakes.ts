@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
-import { CLI, minimalEnv, type Run, workspace } from "../run/e2e-helpers.js";
+import { CLI, minimalEnv, ROOT, type Run, workspace } from "../run/e2e-helpers.js";
 import { type FakeCluster, INGRESS_IP } from "./fake-cluster.js";
 
 export { INGRESS_IP };
@@ -114,5 +114,30 @@ export function runCli(
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr, ms: performance.now() - started, hung });
     });
+  });
+}
+
+/** Runs `file args` in `cwd` (the project's root by default) without blocking this process. */
+export function spawnAsync(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(file, [...args], {
+    cwd: cwd ?? ROOT,
+    env: minimalEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => {
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }

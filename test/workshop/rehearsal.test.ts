@@ -17,6 +17,7 @@ import {
   readCalls,
   realToolsWithoutFaked,
   runCli,
+  spawnAsync,
 } from "./fakes.js";
 
 // Rehearsals of the workshop: the real README.md, run by the built CLI in CI mode from the
@@ -254,17 +255,25 @@ function expectedCalls(mesh: Mesh, { online, show }: Variant): string[] {
 
 const fullRuns = new Map<string, Promise<Rehearsal>>();
 
+/**
+ * The whole workshop, for `mesh`, downloading its CLI or offline. Offline Linkerd also runs
+ * without `bat`, as on Debian and Ubuntu, where only `batcat` is installed.
+ */
 function fullRun(mesh: Mesh, online: boolean): Promise<Rehearsal> {
   const key = `${mesh} ${online}`;
   let found = fullRuns.get(key);
   if (!found) {
     found = rehearse({
       env: online ? { DEMO_MESH: mesh } : { DEMO_MESH: mesh, DEMO_HOOK_OFFLINE: "1" },
+      ...(shownWith(mesh, online) === "batcat" ? { omit: ["bat"] } : {}),
     });
     fullRuns.set(key, found);
   }
   return found;
 }
+
+const shownWith = (mesh: Mesh, online: boolean): "bat" | "batcat" =>
+  mesh === "linkerd" && !online ? "batcat" : "bat";
 
 const WORKSHOP_CACHE = (home: string) => path.join(home, ".cache", "gateway-api-workshop");
 
@@ -275,7 +284,9 @@ describe.each(MESHES)("DEMO_MESH=%s: the whole workshop against fake CLIs", (mes
   ] as const)("%s: exit 0, and exactly the outline's calls, in order", async (_, online) => {
     const r = await fullRun(mesh, online);
     expect(r.run.status, failure(r)).toBe(0);
-    expect(commandLines(r.calls)).toEqual(expectedCalls(mesh, { online, show: "bat" }));
+    expect(commandLines(r.calls)).toEqual(
+      expectedCalls(mesh, { online, show: shownWith(mesh, online) }),
+    );
     for (const call of r.calls) {
       expect(
         call.argv.every((arg) => !arg.includes(" ")),
@@ -831,10 +842,7 @@ describe("the requirements check", () => {
   );
 
   it("bat missing, batcat there: the run succeeds and every show goes to batcat", async () => {
-    const r = await rehearse({
-      env: { DEMO_MESH: "linkerd", DEMO_HOOK_OFFLINE: "1" },
-      omit: ["bat"],
-    });
+    const r = await fullRun("linkerd", false);
     expect(r.run.status, failure(r)).toBe(0);
     expect(commandLines(r.calls)).toEqual(
       expectedCalls("linkerd", { online: false, show: "batcat" }),
@@ -899,12 +907,26 @@ describe("the requirements check", () => {
     },
   );
 
-  it("Kubernetes 1.29 is new enough", async () => {
-    const r = await rehearse({
-      env: { DEMO_MESH: "linkerd", DEMO_HOOK_OFFLINE: "1" },
-      cluster: { kubernetes: "1.29" },
-    });
-    expect(r.run.status, failure(r)).toBe(0);
+  it("Kubernetes 1.29 is new enough, and the check then sets bat's frame and line numbers", async () => {
+    const cluster = await FakeCluster.start({ kubernetes: "1.29" });
+    try {
+      const log = path.join(workspace(), "calls.jsonl");
+      const script =
+        'source tools/check-requirements.sh && printf "%s\\n" "$BAT_STYLE" "$BAT_PAGING"';
+      const r = spawnAsync("bash", ["-c", script], {
+        PATH: `${makeFakes()}${path.delimiter}${realTools}`,
+        HOME: workspace(),
+        DEMO_MESH: "linkerd",
+        DEMO_HOOK_OFFLINE: "1",
+        ...fakeEnv(cluster, log),
+      });
+      const done = await r;
+      expect(done.status, done.stderr).toBe(0);
+      expect(done.stdout).toBe("grid,numbers\nnever\n");
+      expect(commandLines(readCalls(log))).toEqual(["kubectl get --raw /version"]);
+    } finally {
+      await cluster.close();
+    }
   });
 });
 
@@ -941,6 +963,38 @@ describe("a workshop with a mistake planted, against the fake cluster", () => {
     }
   }
 
+  it("a Gateway parent in the wrong namespace: the run stops at that apply, naming file, line and the missing object", async () => {
+    const file = "k8s/01-base/gui-route.yaml";
+    const r = await rehearseCopy(
+      plantedCopy(file, (t) => t.replace("namespace: default", "namespace: faces")),
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/gui-route\.yaml.*its parent Gateway faces\/ingress does not exist/s);
+    expect(r.stderr).toMatch(
+      /demoshts: README\.md:[0-9]+: failed with status 1: kubectl apply -f k8s\/01-base\/gui-route\.yaml/,
+    );
+  });
+
+  /** The fake CLIs run in `dir`, one after the other, against `cluster`. */
+  async function calls(dir: string, cluster: FakeCluster, lines: readonly string[]) {
+    const fakes = makeFakes();
+    const results: { status: number | null; stdout: string; stderr: string }[] = [];
+    for (const line of lines) {
+      results.push(
+        await spawnAsync(
+          "bash",
+          ["-c", line],
+          {
+            PATH: `${fakes}${path.delimiter}${realTools}`,
+            ...fakeEnv(cluster, path.join(dir, "calls.jsonl")),
+          },
+          dir,
+        ),
+      );
+    }
+    return results;
+  }
+
   it.each([
     [
       "a backend that does not exist",
@@ -960,36 +1014,53 @@ describe("a workshop with a mistake planted, against the fake cluster", () => {
       (t: string) => t.replace("namespace: faces", "namespace: default"),
       /its parent Service default\/smiley does not exist/,
     ],
-    [
-      "a Gateway parent in the wrong namespace",
-      "k8s/01-base/gui-route.yaml",
-      (t: string) => t.replace("namespace: default", "namespace: faces"),
-      /its parent Gateway faces\/ingress does not exist/,
-    ],
   ])(
-    "%s: the run stops at that apply, naming file, line and the missing object",
+    "%s: the fake cluster refuses the apply, naming the file and the missing object",
     async (_, file, change, says) => {
-      const r = await rehearseCopy(plantedCopy(file, change));
-      expect(r.status, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(says);
-      expect(r.stderr).toMatch(
-        new RegExp(
-          `demoshts: README\\.md:[0-9]+: failed with status 1: kubectl apply -f ${file.replaceAll(".", "\\.")}`,
-        ),
-      );
+      const dir = plantedCopy(file, change);
+      const cluster = await FakeCluster.start();
+      try {
+        const results = await calls(dir, cluster, [
+          "kubectl apply -f gateway-api/experimental-install.yaml",
+          "kubectl create namespace faces",
+          "helm install faces -n faces oci://ghcr.io/buoyantio/faces-chart --version 2.0.0-rc.1 --values faces/values.yaml",
+          `kubectl apply -f ${file}`,
+        ]);
+        expect(results.slice(0, 3).map((r) => r.status)).toEqual([0, 0, 0]);
+        expect(results[3]?.status).toBe(1);
+        expect(results[3]?.stderr).toMatch(says);
+        expect(cluster.view().objects.filter((o) => o.kind.endsWith("Route"))).toEqual([]);
+      } finally {
+        await cluster.close();
+      }
     },
   );
 
-  it("deleting a route the talk never made fails the run", async () => {
-    const dir = plantedCopy("README.md", (t) =>
-      t.replace(
-        "kubectl delete -n faces httproute smiley-route",
+  it("deleting a route that was never made fails, and get lists what is there", async () => {
+    const cluster = await FakeCluster.start();
+    try {
+      const results = await calls(ROOT, cluster, [
+        "kubectl apply -f gateway-api/experimental-install.yaml",
+        "kubectl create namespace faces",
+        "helm install faces -n faces oci://ghcr.io/buoyantio/faces-chart --version 2.0.0-rc.1 --values faces/values.yaml",
+        "kubectl apply -f k8s/02-unconditional/smiley-route.yaml",
         "kubectl delete -n faces httproute smiley-rout",
-      ),
-    );
-    const r = await rehearseCopy(dir);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/httproutes\.gateway\.networking\.k8s\.io "smiley-rout" not found/);
+        "kubectl get -n faces httproute",
+        "kubectl delete -n faces httproute smiley-route",
+        "kubectl get -n faces httproute",
+      ]);
+      expect(results.map((r) => r.status)).toEqual([0, 0, 0, 0, 1, 0, 0, 0]);
+      expect(results[4]?.stderr).toMatch(
+        /httproutes\.gateway\.networking\.k8s\.io "smiley-rout" not found/,
+      );
+      expect(results[5]?.stdout).toMatch(/^NAME +HOSTNAMES +AGE\nsmiley-route +[0-9]+s\n$/);
+      expect(results[6]?.stdout).toBe(
+        'httproute.gateway.networking.k8s.io "smiley-route" deleted\n',
+      );
+      expect(results[7]?.stderr).toBe("No resources found in faces namespace.\n");
+    } finally {
+      await cluster.close();
+    }
   });
 });
 

@@ -50,6 +50,23 @@ describe("the talk", () => {
     expect(lengths.filter((n) => n > 20).length / lengths.length).toBeLessThan(0.05);
   });
 
+  it("wraps up without calling the timeouts plain Gateway API on either mesh", () => {
+    const top = plan.filter((r) => r.depth === 0 && r.kind === "commentary");
+    const from = top.findIndex((r) => (r.text ?? "").includes("Wrapping up"));
+    expect(from).toBeGreaterThan(0);
+    const wrapUp = squash(
+      top
+        .slice(from)
+        .map((r) => r.text)
+        .join(" "),
+    );
+    expect(wrapUp).toContain(
+      "with Linkerd, the `smiley` timeout used Linkerd's own HTTPRoute type",
+    );
+    expect(wrapUp).toContain("gRPC has no timeouts in Gateway API v1.1");
+    expect(wrapUp).not.toMatch(/timeouts?,? (was|were) plain Gateway API/i);
+  });
+
   it("asks before it explains: a question, then a pause, then the answer", () => {
     const top = plan.filter((r) => r.depth === 0);
     for (const question of ["Why? Take a moment before the answer.", "Look before I tell you."]) {
