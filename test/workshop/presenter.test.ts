@@ -96,16 +96,22 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
   return points;
 }
 
-/** Is the terminal `pid` reads from in raw mode (the runner is taking keys)? */
+/**
+ * Is the terminal `pid` reads from in the runner's raw mode (it is taking keys)? Signals off
+ * tells it from bash's own `read -s -n 1` (the session dropping keys typed during a command),
+ * which leaves canonical mode too but keeps Ctrl-C a signal.
+ */
 function raw(pid: number): boolean {
   const fd = fs.openSync(
     fs.readlinkSync(`/proc/${pid}/fd/0`),
     fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY,
   );
   try {
-    return /(^|\s)-icanon(\s|$)/.test(
-      execFileSync("stty", ["-a"], { stdio: [fd, "pipe", "pipe"], encoding: "utf8" }),
-    );
+    const settings = execFileSync("stty", ["-a"], {
+      stdio: [fd, "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    return /(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings);
   } finally {
     fs.closeSync(fd);
   }
