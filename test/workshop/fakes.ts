@@ -1,7 +1,7 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawn } from "node:child_process";
 import { CLI, minimalEnv, ROOT, type Run, workspace } from "../run/e2e-helpers.js";
 import { type FakeCluster, INGRESS_IP } from "./fake-cluster.js";
 

@@ -7,7 +7,6 @@ import { parseAllDocuments } from "yaml";
 import { crdsFromYaml, SchemaSet, validateManifests } from "../../src/kube/schema.js";
 import { ROOT, type Run, removeWorkspaces, workspace } from "../run/e2e-helpers.js";
 import { FakeCluster, type FakeClusterOptions } from "./fake-cluster.js";
-import { type ClusterView, faces, type Mesh, type Position } from "./gateway-model.js";
 import {
   FAKED,
   type FakeCall,
@@ -19,6 +18,7 @@ import {
   runCli,
   spawnAsync,
 } from "./fakes.js";
+import { type ClusterView, faces, type Mesh, type Position } from "./gateway-model.js";
 
 // Rehearsals of the workshop: the real README.md, run by the built CLI in CI mode from the
 // project's root, against fake cluster CLIs (fake-cli.sh) that log every call and keep the
