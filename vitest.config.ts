@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,5 +7,9 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // Most tests wait on child processes (bash, the built CLI, pseudo-terminals) rather than
+    // use the CPU, so one more test file runs at a time than there are cores.
+    pool: "forks",
+    maxWorkers: availableParallelism() + 1,
   },
 });

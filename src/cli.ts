@@ -15,7 +15,9 @@ import {
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
+import { isatty } from "node:tty";
 import { fileURLToPath } from "node:url";
+import { readRegularFile } from "./cli/files.js";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
@@ -24,21 +26,10 @@ import { BashSession } from "./session/bash.js";
 
 // The only module that touches the process: it binds real IO to main().
 
+// Every file a user names (demos, imports, nested demos, checked files, kubeconfigs) is
+// read here: regular files only, of bounded size, never blocking on a pipe or a device.
 function readFile(absolutePath: string): FileData {
-  try {
-    return { ok: true, data: readFileSync(absolutePath) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String((error as Error).message);
-    return { ok: false, reason };
-  }
+  return readRegularFile(absolutePath);
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -107,7 +98,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const sessions = new Set<BashSession>();
-const stdinIsTTY = Boolean(process.stdin.isTTY);
+// isatty, not process.stdin.isTTY: a CI run never reads stdin, so its stream is never made.
+const stdinIsTTY = isatty(0);
 let savedTerminal: string | undefined;
 
 /** Notes the terminal's settings before a live run touches it (dry runs and checks never do). */
@@ -133,19 +125,27 @@ function restoreTerminal(): void {
 
 // On stage, Ctrl-C is for the running command (bash's children get it too) and the runner
 // ignores it; a CI run listens, stops after the current command, and a second one ends it.
+// Until a live run starts (and in dry runs, checks and doctor) no handler is installed: the
+// default action ends the process at once, even in the middle of reading a huge demo, and
+// the shell sees 130 (Ctrl-C) or 143 (SIGTERM).
 const interruptListeners = new Set<() => void>();
 let interrupts = 0;
-process.on("SIGINT", () => {
-  if (interruptListeners.size === 0) return;
-  interrupts++;
-  if (interrupts > 1) finish(130);
-  for (const listener of interruptListeners) listener();
-});
-for (const [signal, code] of [
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-] as const) {
-  process.on(signal, () => finish(code));
+let signalsTaken = false;
+function takeSignals(): void {
+  if (signalsTaken) return;
+  signalsTaken = true;
+  process.on("SIGINT", () => {
+    if (interruptListeners.size === 0) return;
+    interrupts++;
+    if (interrupts > 1) finish(130);
+    for (const listener of interruptListeners) listener();
+  });
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.on(signal, () => finish(code));
+  }
 }
 
 /**
@@ -206,13 +206,23 @@ function kubeconfigSource() {
     env: process.env,
     home: process.env.HOME ?? homedir(),
     readFile: (file: string) => {
-      try {
-        return readFileSync(file, "utf8");
-      } catch {
-        return undefined;
-      }
+      const found = readRegularFile(file);
+      return found.ok ? Buffer.from(found.data).toString("utf8") : undefined;
     },
   };
+}
+
+/** Where relative paths start; a directory deleted under the process ends it here (exit 2). */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    process.stderr.write(
+      "demoshts: the current directory no longer exists (it was deleted); cd to one that exists and run again\n",
+    );
+    process.exit(2);
+  }
 }
 
 try {
@@ -220,7 +230,7 @@ try {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     home: process.env.HOME ?? homedir(),
     version: __DEMOSHTS_VERSION__,
     selfCommand: launcher,
@@ -231,10 +241,12 @@ try {
     columns: process.stdout.columns || 80,
     colorLevel: level,
     keys: () => {
+      takeSignals();
       saveTerminal();
       return new TerminalKeys(process.stdin);
     },
     startShell: (start) => {
+      takeSignals();
       saveTerminal();
       const session = new BashSession(start);
       sessions.add(session);
@@ -299,6 +311,7 @@ try {
       return { name: base, channel: fileChannel(base) };
     },
     onInterrupt: (listener) => {
+      takeSignals();
       interruptListeners.add(listener);
       return () => interruptListeners.delete(listener);
     },

@@ -106,10 +106,18 @@ CI mode (--ci, or when standard input is not a terminal, or CI is set):
   unless --keep-going. Mark a command whose failure is part of the story
   with @fails on the line before it (#@fails, or <!-- @fails -->).
 
+Arguments:
+  Options go before FILE; the words after FILE go to the demo as $1, $2, ...
+  A word after FILE that is one of the options above is refused (exit 2), so
+  that "demoshts README.md --dry-run" cannot run the talk: put the option
+  before FILE, or write -- after FILE to pass such words to the demo
+  ("demoshts README.md -- --dry-run" makes $1 "--dry-run").
+
 Commands:
-  demoshts check FILE [ARGS...]   find what would break the demo, without running it
-  demoshts doctor FILE            what the demo needs, and whether this machine has it
-  (demoshts check --help and demoshts doctor --help tell more)
+  demoshts check FILE [ARGS...]    find what would break the demo, without running it
+  demoshts doctor FILE [ARGS...]   what the demo needs, and whether this machine has it
+  (demoshts check --help and demoshts doctor --help tell more; they take
+  options and arguments by the same rule)
 
 Dry run:
   --dry-run walks the whole demo as a presenter run would (modes, macros,
@@ -121,7 +129,7 @@ Exit codes:
   0    every step was fine
   1    a step failed
   2    the script or the arguments are wrong (nothing was run)
-  130  interrupted
+  130  interrupted by Ctrl-C (SIGINT); 143 after SIGTERM, 129 after SIGHUP
 `;
 
 function describeStep(step: Step, depth = 0): string[] {
@@ -209,7 +217,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw error;
   }
   const options = program.opts<Options>();
-  const [file, args = []] = program.processedArgs as [string, string[] | undefined];
+  const [file, words = []] = program.processedArgs as [string, string[] | undefined];
+  const args = demoArguments(program, file, words, io);
+  if (args === undefined) return EXIT.usage;
+  const timing = parseTiming(options, io);
+  if (timing === undefined) return EXIT.usage;
 
   if (options.json && !options.dryRun) {
     io.stderr.write("demoshts: --json goes with --dry-run\n");
@@ -218,7 +230,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
   const load = { builtins: options.builtins, init: options.init, home: io.home };
   if (options.debug) debugSteps(file, load, host, io);
-  if (!options.dryRun) return live(file, args, options, load, host, io);
+  if (!options.dryRun) return live(file, args, options, timing, load, host, io);
 
   // Each mode loads only its own modules: start-up time matters on stage and in CI.
   const { planDemo } = await import("../plan/plan.js");
@@ -250,6 +262,75 @@ function debugSteps(file: string, load: LoadOptions, host: ReadHost, io: CliIo):
   }
 }
 
+interface Timing {
+  readonly timeoutMs?: number;
+  readonly typing?: Typing;
+}
+
+/** --timeout and --typing-speed, checked in every mode (a dry run must refuse what a live run would). */
+function parseTiming(options: Options, io: CliIo): Timing | undefined {
+  let timeoutMs: number | undefined;
+  if (options.timeout !== undefined) {
+    timeoutMs = parseDuration(options.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      io.stderr.write(`demoshts: --timeout ${options.timeout} is not a duration (try 30s, 2m)\n`);
+      return undefined;
+    }
+  }
+  let typing: Typing | undefined;
+  if (options.typingSpeed !== undefined) {
+    typing = parseTyping(options.typingSpeed);
+    if (!typing) {
+      io.stderr.write(
+        `demoshts: --typing-speed ${options.typingSpeed} is not MIN-MAX or MS (try 10-100)\n`,
+      );
+      return undefined;
+    }
+  }
+  return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(typing === undefined ? {} : { typing }),
+  };
+}
+
+/**
+ * The words after FILE, for the demo ($1, $2, ...), by one rule for every
+ * command. A word there that is one of the command's own options is most
+ * likely a misplaced option (`demoshts README.md --dry-run` would run the
+ * talk), so it is refused, unless `--` right after FILE says that the words
+ * are the demo's (that `--` is dropped), or a `--` before the word does.
+ */
+function demoArguments(
+  command: Command,
+  file: string,
+  words: readonly string[],
+  io: CliIo,
+): string[] | undefined {
+  if (words[0] === "--") return words.slice(1);
+  const end = words.indexOf("--");
+  const checked = end < 0 ? words : words.slice(0, end);
+  for (const [index, word] of checked.entries()) {
+    const option = command.options.find(
+      (o) =>
+        word === o.short ||
+        word === o.long ||
+        (o.long !== undefined && (o.required || o.optional) && word.startsWith(`${o.long}=`)),
+    );
+    const help = word === "-h" || word === "--help";
+    if (!option && !help) continue;
+    const name = command.name();
+    const takesValue = option !== undefined && option.required && !word.includes("=");
+    const asOption = takesValue && index + 1 < words.length ? `${word} ${words[index + 1]}` : word;
+    io.stderr.write(
+      `${name}: ${word} comes after ${file}, so it would go to the demo as $${index + 1}, not to ${name}\n` +
+        `  to use it as an option, put it before ${file}: ${name} ${asOption} ${file}\n` +
+        `  to pass it to the demo, put -- after ${file}: ${name} ${file} -- ${words.join(" ")}\n`,
+    );
+    return undefined;
+  }
+  return [...words];
+}
+
 function inherited(env: CliIo["env"]): Inherited {
   const text = env[INHERIT_VAR];
   if (!text) return {};
@@ -270,31 +351,15 @@ async function live(
   file: string,
   args: readonly string[],
   options: Options,
+  timing: Timing,
   load: LoadOptions,
   host: ReadHost,
   io: CliIo,
 ): Promise<number> {
   const parent = inherited(io.env);
   const nested = io.env[INHERIT_VAR] !== undefined;
-  let timeoutMs = parent.timeoutMs;
-  if (options.timeout !== undefined) {
-    timeoutMs = parseDuration(options.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) {
-      io.stderr.write(`demoshts: --timeout ${options.timeout} is not a duration (try 30s, 2m)\n`);
-      return EXIT.usage;
-    }
-  }
-  let typing = parent.typing ?? DEFAULT_TYPING;
-  if (options.typingSpeed !== undefined) {
-    const parsed = parseTyping(options.typingSpeed);
-    if (!parsed) {
-      io.stderr.write(
-        `demoshts: --typing-speed ${options.typingSpeed} is not MIN-MAX or MS (try 10-100)\n`,
-      );
-      return EXIT.usage;
-    }
-    typing = parsed;
-  }
+  const timeoutMs = timing.timeoutMs ?? parent.timeoutMs;
+  const typing = timing.typing ?? parent.typing ?? DEFAULT_TYPING;
   const ci = Boolean(options.ci || parent.ci || !io.stdinIsTTY || ciFromEnv(io.env));
   const settings = {
     ci,
@@ -348,7 +413,13 @@ async function live(
   );
 }
 
-const CHECK_HELP = `
+const ARGUMENT_RULE = `
+Options go before FILE; the words after FILE are the demo's $1, $2, ... A word
+after FILE that is one of the options above is refused (exit 2): put it before
+FILE, or write -- after FILE to pass it to the demo.
+`;
+
+const CHECK_HELP = `${ARGUMENT_RULE}
 What it reports, each as file:line: error|warning|note: message:
   - what reading the script reports (as the dry run does), nested demos included;
   - files the script uses that do not exist: imports, nested demos ($SHELL x,
@@ -364,16 +435,17 @@ Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
 printed as GitHub Actions annotations.
 
 Exit codes:
-  0  no errors   1  errors found   2  the check could not run
+  0  no errors   1  errors found   2  the check could not run   130  Ctrl-C
 `;
 
-const DOCTOR_HELP = `
+const DOCTOR_HELP = `${ARGUMENT_RULE}
 Lists every command the demo runs (found where, which version), the current
 Kubernetes context and whether its API server answers. Runs each CLI's
 version command; never runs any part of the demo.
 
 Exit codes:
   0  everything is there   1  something is missing   2  the demo cannot be read
+  130  Ctrl-C
 `;
 
 /** `demoshts check` and `demoshts doctor`: read the demo as a run would, execute none of it. */
@@ -392,6 +464,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     .option("--no-builtins", "do not define the builtin macros")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", which === "check" ? CHECK_HELP : DOCTOR_HELP)
+    .passThroughOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -415,7 +488,9 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     crds?: string[];
     format?: string;
   }>();
-  const [file, args = []] = command.processedArgs as [string, string[] | undefined];
+  const [file, words = []] = command.processedArgs as [string, string[] | undefined];
+  const args = demoArguments(command, file, words, io);
+  if (args === undefined) return EXIT.usage;
   const env: Record<string, string | undefined> = { ...io.env };
   for (const pair of opts.env ?? []) {
     const eq = pair.indexOf("=");

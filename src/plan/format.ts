@@ -95,7 +95,8 @@ export function formatPlanText(
   records: readonly PlanRecord[],
   firstLine?: { readonly file: string; readonly line: number },
 ): string {
-  const width = Math.max(0, ...records.map((r) => `${r.file}:${r.line}`.length));
+  let width = 0;
+  for (const r of records) width = Math.max(width, r.file.length + 1 + String(r.line).length);
   const out: string[] = [];
   for (const r of records) {
     const where = `${r.file}:${r.line}`.padEnd(width);

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { describeChain, MAX_NESTED_DEPTH, MAX_PLAN_STEPS } from "../reader/limits.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
@@ -189,12 +190,25 @@ class DryDriver implements Driver {
     private readonly depth: number,
   ) {}
 
+  /** Adds a step to the plan; a plan past MAX_PLAN_STEPS (nested demos and macros multiply) stops. */
+  private record(r: PlanRecord): void {
+    if (this.ctx.records.length >= MAX_PLAN_STEPS) {
+      throw new PlanError({
+        severity: "error",
+        loc: { file: r.file, line: r.line },
+        message: `the plan is longer than ${MAX_PLAN_STEPS.toLocaleString("en")} steps here; the dry run stops`,
+        hint: "a demo that runs nested demos (or macros) many times over multiplies its steps; split it",
+      });
+    }
+    this.ctx.records.push(r);
+  }
+
   private at(loc: Loc): Located {
     return { file: loc.file, line: loc.line, depth: this.depth };
   }
 
   commentary(step: Step, text: string): void {
-    this.ctx.records.push({
+    this.record({
       kind: "commentary",
       ...this.at(step.loc),
       text: fillBraced(text, this.state.env),
@@ -205,7 +219,7 @@ class DryDriver implements Driver {
 
   typed(step: Step & { text: string }, text: string): undefined {
     const shown = fillBraced(text, this.state.env);
-    this.ctx.records.push({
+    this.record({
       kind: "command",
       ...this.at(step.loc),
       text,
@@ -223,7 +237,7 @@ class DryDriver implements Driver {
   present(p: Presentation): "run" {
     if (p.macro) {
       this.macroStack.push(this.at(p.step.loc));
-      this.ctx.records.push({
+      this.record({
         kind: "macro",
         ...this.at(p.step.loc),
         name: p.macro.name,
@@ -244,7 +258,7 @@ class DryDriver implements Driver {
       cwd: this.state.cwd,
       depth: this.depth,
     });
-    this.ctx.records.push({
+    this.record({
       kind: "command",
       ...this.at(p.step.loc),
       text: p.text,
@@ -266,7 +280,7 @@ class DryDriver implements Driver {
 
   macroEnd(p: Presentation): void {
     const at = this.macroStack.pop() ?? this.at(p.step.loc);
-    this.ctx.records.push({
+    this.record({
       kind: "macro-end",
       ...at,
       name: p.macro?.name ?? "",
@@ -275,12 +289,12 @@ class DryDriver implements Driver {
   }
 
   wait(step: Step): "run" {
-    if (step.kind === "wait") this.ctx.records.push({ kind: "wait", ...this.at(step.loc) });
+    if (step.kind === "wait") this.record({ kind: "wait", ...this.at(step.loc) });
     return "run";
   }
 
   print(step: Step, text: string): void {
-    this.ctx.records.push({
+    this.record({
       kind: "print",
       ...this.at(step.loc),
       text: fillBraced(text, this.state.env),
@@ -292,7 +306,7 @@ class DryDriver implements Driver {
       const value = this.state.env.get(`DEMO_HOOK_${s}`);
       return typeof value === "string" && value !== "";
     });
-    this.ctx.records.push({ kind: "ifhook", ...this.at(step.loc), name: step.name, live });
+    this.record({ kind: "ifhook", ...this.at(step.loc), name: step.name, live });
     return live;
   }
 
@@ -324,6 +338,17 @@ class DryDriver implements Driver {
       });
       return;
     }
+    if (this.ctx.chain.length > MAX_NESTED_DEPTH) {
+      const chain = describeChain(
+        this.ctx.chain.map((p) => path.relative(this.ctx.host.cwd, p) || p).concat(label),
+      );
+      throw new PlanError({
+        severity: "error",
+        loc: p.step.loc,
+        message: `nested demo ${label} is more than ${MAX_NESTED_DEPTH} demos deep (${chain})`,
+        hint: "$SHELL demos may nest at most that deep",
+      });
+    }
     if (this.ctx.chain.includes(absolute)) {
       this.ctx.warnings.push({
         severity: "warning",
@@ -334,7 +359,7 @@ class DryDriver implements Driver {
       return;
     }
     const args = words.slice(1);
-    this.ctx.records.push({ kind: "nested", ...this.at(p.step.loc), target: label, args });
+    this.record({ kind: "nested", ...this.at(p.step.loc), target: label, args });
     const env: KnownEnv = new Map(this.state.env);
     for (const key of [...env.keys()]) if (/^[0-9]+$/.test(key)) env.delete(key);
     await planFile(
@@ -362,10 +387,10 @@ async function planFile(
       : { cwd: state.cwd, readFile: (p) => ctx.host.readFile(p) };
   const loaded = loadScript(absolute, ctx.input.load, host, label);
   if (!loaded.ok) {
-    ctx.warnings.push(...loaded.warnings);
+    for (const warning of loaded.warnings) ctx.warnings.push(warning);
     throw new PlanError(loaded.error);
   }
-  ctx.warnings.push(...loaded.script.warnings);
+  for (const warning of loaded.script.warnings) ctx.warnings.push(warning);
   ctx.input.observe?.({ kind: "script", script: loaded.script, absolute, depth });
   state.env.set("0", absolute);
   args.forEach((arg, i) => {

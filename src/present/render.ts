@@ -460,7 +460,7 @@ function renderBlocks(tokens: readonly Token[], width: number, ctx: Context): st
     const out = renderBlock(token, width, ctx);
     if (out.length === 0) continue;
     if (gap && lines.length > 0) lines.push("");
-    lines.push(...out);
+    for (const line of out) lines.push(line);
     gap = /\n[ \t]*\n\s*$/.test(token.raw);
   }
   return lines;
@@ -524,7 +524,7 @@ function renderBlock(token: Token, width: number, ctx: Context): string[] {
 function renderList(list: Tokens.List, width: number, ctx: Context): string[] {
   const start = typeof list.start === "number" ? list.start : 1;
   const bullets = list.items.map((_, i) => (list.ordered ? `${start + i}.` : "•"));
-  const bulletWidth = Math.max(...bullets.map((b) => visibleWidth(b))) + 1;
+  const bulletWidth = bullets.reduce((w, b) => Math.max(w, visibleWidth(b)), 0) + 1;
   const lines: string[] = [];
   list.items.forEach((item, i) => {
     if (i > 0 && list.loose) lines.push("");
@@ -547,14 +547,14 @@ function renderList(list: Tokens.List, width: number, ctx: Context): string[] {
 
 function renderTable(table: Tokens.Table, ctx: Context): string[] {
   const cell = (c: Tokens.TableCell): string => renderInline(c.tokens, ctx).replace(/\n/g, " ");
-  const rows = [
-    table.header.map((c) => ctx.theme.tableHeader(cell(c))),
-    ...table.rows.map((r) => r.map(cell)),
-  ];
-  const count = Math.max(...rows.map((r) => r.length));
-  const widths = Array.from({ length: count }, (_, i) =>
-    Math.max(0, ...rows.map((r) => visibleWidth(r[i] ?? ""))),
-  );
+  const rows = [table.header.map((c) => ctx.theme.tableHeader(cell(c)))];
+  for (const row of table.rows) rows.push(row.map(cell));
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((text, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleWidth(text));
+    });
+  }
   const line = (row: readonly string[]): string =>
     widths
       .map((w, i) => {
@@ -570,9 +570,10 @@ function renderTable(table: Tokens.Table, ctx: Context): string[] {
         return text + (last ? "" : " ".repeat(pad));
       })
       .join("  ");
-  const [header, ...body] = rows;
   const rule = ctx.theme.rule(widths.map((w) => "─".repeat(Math.max(1, w))).join("  "));
-  return [line(header ?? []), rule, ...body.map(line)];
+  const out = [line(rows[0] ?? []), rule];
+  for (let i = 1; i < rows.length; i++) out.push(line(rows[i] as string[]));
+  return out;
 }
 
 /**
@@ -581,8 +582,15 @@ function renderTable(table: Tokens.Table, ctx: Context): string[] {
  */
 export function renderMarkdown(text: string, options: RenderOptions): string {
   const ctx: Context = { theme: themeFor(options.level) };
-  const tokens = new Lexer().lex(dropCommentTail(text.replace(/\r\n?/g, "\n")));
-  return finish(renderBlocks(tokens, columns(options.width), ctx));
+  const source = dropCommentTail(text.replace(/\r\n?/g, "\n"));
+  try {
+    const tokens = new Lexer().lex(source);
+    return finish(renderBlocks(tokens, columns(options.width), ctx));
+  } catch (error) {
+    // Markdown nested deeper than the parser can follow (thousands of > or *): show it as written.
+    if (!(error instanceof RangeError)) throw error;
+    return finish(splitLines(source).flatMap((line) => wrap(line, columns(options.width))));
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type { Diagnostic, MacroStep, Script, Step } from "../script/types.js";
 import { macroCalled } from "../util/words.js";
 import { BUILTINS, BUILTINS_LABEL } from "./builtins.js";
+import { describeChain, MAX_EXPANDED_STEPS, MAX_MACRO_CALL_DEPTH } from "./limits.js";
 import { type FileData, ReadError, type ReadHost, ReadSession } from "./read.js";
 
 export interface LoadOptions {
@@ -45,13 +46,16 @@ export function loadScript(
   const session = new ReadSession(host);
   try {
     const steps: Step[] = [];
-    if (options.builtins) steps.push(...session.readText(BUILTINS_LABEL, BUILTINS, "shell"));
+    const add = (more: readonly Step[]): void => {
+      for (const step of more) steps.push(step);
+    };
+    if (options.builtins) add(session.readText(BUILTINS_LABEL, BUILTINS, "shell"));
     if (options.init) {
       for (const candidate of initCandidates(options.home)) {
         const absolute = path.resolve(host.cwd, candidate.path);
         const found = host.readFile(absolute);
         if (found.ok) {
-          steps.push(...session.readFile(candidate.label, absolute, found.data));
+          add(session.readFile(candidate.label, absolute, found.data));
           break;
         }
       }
@@ -70,8 +74,8 @@ export function loadScript(
         warnings: session.warnings,
       };
     }
-    steps.push(...session.readFile(label, absolute, found.data));
-    const loop = findMacroLoop(session.macros);
+    add(session.readFile(label, absolute, found.data));
+    const loop = checkMacros(steps, session.macros);
     if (loop) return { ok: false, error: loop, warnings: session.warnings };
     return {
       ok: true,
@@ -119,45 +123,159 @@ export function readScriptText(
   );
 }
 
-/** The macro calls made by a list of steps (ifhook bodies included), as the walk would resolve them. */
-function callsIn(
-  steps: readonly Step[],
-  macros: ReadonlyMap<string, MacroStep>,
-): { readonly step: Step; readonly callee: string }[] {
-  return steps.flatMap((step) => {
-    if (step.kind === "ifhook") return callsIn(step.body, macros);
-    if (step.kind !== "command" && step.kind !== "immediate") return [];
-    const callee = macroCalled(step.text, (name) => macros.has(name));
-    return callee === undefined ? [] : [{ step, callee }];
-  });
+interface Call {
+  readonly step: Step;
+  readonly callee: string;
 }
 
-/** A macro that calls itself, directly or through others, would run forever: report the call that closes the loop. */
-function findMacroLoop(macros: ReadonlyMap<string, MacroStep>): Diagnostic | undefined {
-  const done = new Set<string>();
-  const visit = (chain: readonly string[]): Diagnostic | undefined => {
-    const name = chain[chain.length - 1] as string;
-    const macro = macros.get(name);
-    if (!macro || done.has(name)) return undefined;
-    for (const { step, callee } of callsIn(macro.body, macros)) {
-      const at = chain.indexOf(callee);
-      if (at >= 0) {
-        return {
-          severity: "error",
-          loc: step.loc,
-          message: `macro ${callee} calls itself (${[...chain.slice(at), callee].join(" -> ")}), so it would never end`,
-          hint: "remove the call that closes the loop",
-        };
-      }
-      const found = visit([...chain, callee]);
-      if (found) return found;
+/** The macro calls made by a list of steps (ifhook bodies included), as the walk would resolve them. */
+function callsIn(steps: readonly Step[], macros: ReadonlyMap<string, MacroStep>): Call[] {
+  const calls: Call[] = [];
+  // In order, depth first: each open list and how far it has been read.
+  const pending: { list: readonly Step[]; at: number }[] = [{ list: steps, at: 0 }];
+  while (pending.length > 0) {
+    const top = pending[pending.length - 1] as { list: readonly Step[]; at: number };
+    if (top.at >= top.list.length) {
+      pending.pop();
+      continue;
     }
-    done.add(name);
-    return undefined;
+    const step = top.list[top.at++] as Step;
+    if (step.kind === "ifhook") {
+      pending.push({ list: step.body, at: 0 });
+      continue;
+    }
+    if (step.kind !== "command" && step.kind !== "immediate") continue;
+    const callee = macroCalled(step.text, (name) => macros.has(name));
+    if (callee !== undefined) calls.push({ step, callee });
+  }
+  return calls;
+}
+
+/** Adds without overflowing: anything past the limit is just "past the limit". */
+function capped(a: number, b: number): number {
+  return Math.min(a + b, MAX_EXPANDED_STEPS + 1);
+}
+
+/**
+ * Follows the macro calls without recursion (how long a chain is, is the
+ * input's choice): a macro that calls itself would never end; a call from the
+ * demo that starts a chain deeper than MAX_MACRO_CALL_DEPTH is refused, and so
+ * are calls that together expand to more than MAX_EXPANDED_STEPS steps
+ * (macros that call others several times multiply).
+ */
+function checkMacros(
+  steps: readonly Step[],
+  macros: ReadonlyMap<string, MacroStep>,
+): Diagnostic | undefined {
+  const callsOf = new Map<string, Call[]>();
+  const calls = (name: string): Call[] => {
+    let found = callsOf.get(name);
+    if (!found) {
+      found = callsIn(macros.get(name)?.body ?? [], macros);
+      callsOf.set(name, found);
+    }
+    return found;
   };
-  for (const name of macros.keys()) {
-    const found = visit([name]);
-    if (found) return found;
+  /** Steps a call to the macro expands to, and the longest chain of calls it starts. */
+  const size = new Map<string, number>();
+  const height = new Map<string, number>();
+  for (const root of macros.keys()) {
+    if (size.has(root)) continue;
+    const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    const onStack = new Map<string, number>([[root, 0]]);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as (typeof stack)[number];
+      const own = calls(frame.name);
+      if (frame.next < own.length) {
+        const call = own[frame.next++] as Call;
+        const at = onStack.get(call.callee);
+        if (at !== undefined) {
+          const loop = describeChain(
+            stack
+              .slice(at)
+              .map((f) => f.name)
+              .concat(call.callee),
+          );
+          return {
+            severity: "error",
+            loc: call.step.loc,
+            message: `macro ${call.callee} calls itself (${loop}), so it would never end`,
+            hint: "remove the call that closes the loop",
+          };
+        }
+        if (size.has(call.callee)) continue;
+        onStack.set(call.callee, stack.length);
+        stack.push({ name: call.callee, next: 0 });
+        continue;
+      }
+      const body = macros.get(frame.name)?.body ?? [];
+      let total = countSteps(body);
+      let deepest = 0;
+      for (const call of own) {
+        total = capped(total, size.get(call.callee) ?? 0);
+        deepest = Math.max(deepest, height.get(call.callee) ?? 0);
+      }
+      size.set(frame.name, total);
+      height.set(frame.name, deepest + 1);
+      onStack.delete(frame.name);
+      stack.pop();
+    }
+  }
+  let total = 0;
+  for (const call of callsIn(steps, macros)) {
+    const chainHeight = height.get(call.callee) ?? 0;
+    if (chainHeight > MAX_MACRO_CALL_DEPTH) {
+      return {
+        severity: "error",
+        loc: call.step.loc,
+        message: `calling ${call.callee} here starts macro calls more than ${MAX_MACRO_CALL_DEPTH} macros deep (${describeChain(heaviest(call.callee, calls, height))})`,
+        hint: "macros may call each other at most that deep",
+      };
+    }
+    total = capped(total, size.get(call.callee) ?? 0);
+    if (total > MAX_EXPANDED_STEPS) {
+      return {
+        severity: "error",
+        loc: call.step.loc,
+        message: `the macro calls up to here would run more than ${MAX_EXPANDED_STEPS.toLocaleString("en")} steps (${describeChain(heaviest(call.callee, calls, size))}: macros that call others several times multiply)`,
+        hint: "call each macro fewer times, or split the demo",
+      };
+    }
   }
   return undefined;
+}
+
+/** Steps in a body, ifhook bodies included, without recursion. */
+function countSteps(steps: readonly Step[]): number {
+  let count = 0;
+  const lists: (readonly Step[])[] = [steps];
+  while (lists.length > 0) {
+    const list = lists.pop() as readonly Step[];
+    count = capped(count, list.length);
+    for (const step of list) if (step.kind === "ifhook") lists.push(step.body);
+  }
+  return count;
+}
+
+/** The chain of calls from `name` that always follows the callee with the most of `measure`. */
+function heaviest(
+  name: string,
+  calls: (name: string) => readonly Call[],
+  measure: ReadonlyMap<string, number>,
+): string[] {
+  const chain = [name];
+  const seen = new Set(chain);
+  let current = name;
+  for (;;) {
+    let best: string | undefined;
+    for (const call of calls(current)) {
+      if (best === undefined || (measure.get(call.callee) ?? 0) > (measure.get(best) ?? 0)) {
+        best = call.callee;
+      }
+    }
+    if (best === undefined || seen.has(best)) return chain;
+    chain.push(best);
+    seen.add(best);
+    current = best;
+  }
 }

@@ -10,6 +10,7 @@ import type {
   Step,
 } from "../script/types.js";
 import { parseDuration } from "../util/duration.js";
+import { describeChain, MAX_BLOCK_DEPTH, MAX_IMPORT_DEPTH, MAX_TOTAL_BYTES } from "./limits.js";
 import { CommandScanner } from "./shell-scan.js";
 import { decodeText, splitLines } from "./text.js";
 
@@ -89,12 +90,14 @@ export class ReadSession {
   readonly warnings: Diagnostic[] = [];
   readonly files: string[] = [];
   kubeContext: KubeContextStep | undefined;
-  private readonly chain: string[] = [];
+  private readonly chain: { readonly absolute: string; readonly label: string }[] = [];
+  private bytesRead = 0;
 
   constructor(private readonly host: ReadHost) {}
 
   /** Reads one file (named `label` in messages) into steps. */
   readFile(label: string, absolutePath: string, data: string | Uint8Array): Step[] {
+    this.bytesRead += data.length;
     const text = decodeText(data);
     if (typeof text !== "string") {
       throw new ReadError({
@@ -105,7 +108,7 @@ export class ReadSession {
       });
     }
     this.files.push(label);
-    this.chain.push(absolutePath);
+    this.chain.push({ absolute: absolutePath, label });
     try {
       const lines = splitLines(text).map((t, i) => ({ text: t, line: i + 1 }));
       return new FileReader(this, label, lines).read(formatOf(label));
@@ -122,16 +125,29 @@ export class ReadSession {
 
   importFile(loc: Loc, target: string): Step[] {
     const absolute = path.resolve(this.host.cwd, target);
-    const cycleStart = this.chain.indexOf(absolute);
+    const cycleStart = this.chain.findIndex((c) => c.absolute === absolute);
     if (cycleStart >= 0) {
-      const loop = [...this.chain.slice(cycleStart), absolute]
-        .map((p) => path.relative(this.host.cwd, p) || p)
-        .join(" -> ");
+      const loop = describeChain(
+        this.chain
+          .slice(cycleStart)
+          .map((c) => c.absolute)
+          .concat(absolute)
+          .map((p) => path.relative(this.host.cwd, p) || p),
+      );
       throw new ReadError({
         severity: "error",
         loc,
         message: `@import ${target} imports a file that is already being read (${loop})`,
         hint: "remove the @import that closes the loop",
+      });
+    }
+    if (this.chain.length > MAX_IMPORT_DEPTH) {
+      const chain = describeChain(this.chain.map((c) => c.label).concat(target));
+      throw new ReadError({
+        severity: "error",
+        loc,
+        message: `@import ${target} goes more than ${MAX_IMPORT_DEPTH} files deep (${chain})`,
+        hint: "imports may nest at most that deep; import the files from one place instead",
       });
     }
     const found = this.host.readFile(absolute);
@@ -141,6 +157,14 @@ export class ReadSession {
         loc,
         message: `cannot @import ${target}: ${found.reason}`,
         hint: `imports are relative to the current directory (${this.host.cwd})`,
+      });
+    }
+    if (this.bytesRead + found.data.length > MAX_TOTAL_BYTES) {
+      throw new ReadError({
+        severity: "error",
+        loc,
+        message: `@import ${target} makes the demo read more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB of script (files imported again and again count each time)`,
+        hint: "import each file once, or make the demo smaller",
       });
     }
     return this.readFile(path.normalize(target), absolute, found.data);
@@ -155,13 +179,23 @@ type ShellEnd = "eof" | "fence" | "stop";
 
 /** Reads the lines of one file (or one macro or ifhook body) into steps. */
 class FileReader {
-  private index = 0;
+  private index: number;
 
+  /**
+   * Reads `lines[start, end)`. A block's body shares its outermost block's
+   * lines (already left-trimmed and in shell form), so nesting copies nothing.
+   */
   constructor(
     private readonly session: ReadSession,
     private readonly file: string,
     private readonly lines: readonly Line[],
-  ) {}
+    /** The blocks this body is nested in, outermost first (empty for a file). */
+    private readonly blocks: readonly string[] = [],
+    start = 0,
+    private readonly end = lines.length,
+  ) {
+    this.index = start;
+  }
 
   read(format: SourceFormat): Step[] {
     const out: Step[] = [];
@@ -198,7 +232,7 @@ class FileReader {
       }
       prose = [];
     };
-    while (this.index < this.lines.length) {
+    while (this.index < this.end) {
       const line = this.lines[this.index] as Line;
       if (line.text.startsWith("```bash") || line.text.startsWith("```sh")) {
         flush();
@@ -227,7 +261,7 @@ class FileReader {
 
   /** Reads shell lines until the end, or (inside Markdown) the closing fence. */
   private readShell(out: Step[], inMarkdown: boolean): ShellEnd {
-    while (this.index < this.lines.length) {
+    while (this.index < this.end) {
       const line = this.lines[this.index] as Line;
       if (line.text.trim() === "```") {
         this.index++;
@@ -237,7 +271,7 @@ class FileReader {
           "a ``` line in a shell script ends the script here; the lines after it are ignored",
           "remove the ``` line, or name the file .md to write Markdown",
         );
-        this.index = this.lines.length;
+        this.index = this.end;
         return "stop";
       }
       if (blockDirective(line.text) !== undefined) {
@@ -285,7 +319,7 @@ class FileReader {
     const first = this.lines[this.index] as Line;
     const parts: string[] = [];
     let braces = 0;
-    while (this.index < this.lines.length) {
+    while (this.index < this.end) {
       const line = this.lines[this.index] as Line;
       if (parts.length > 0 && this.interrupts(line, first, inMarkdown)) break;
       this.index++;
@@ -326,7 +360,7 @@ class FileReader {
     const parts: string[] = [];
     let last = first;
     let complete = false;
-    while (this.index < this.lines.length) {
+    while (this.index < this.end) {
       const line = this.lines[this.index] as Line;
       if (parts.length > 0 && this.interrupts(line, first, inMarkdown)) break;
       this.index++;
@@ -338,7 +372,7 @@ class FileReader {
         break;
       }
     }
-    if (!complete && this.index >= this.lines.length) {
+    if (!complete && this.index >= this.end) {
       const open = scanner.openConstruct();
       if (open !== undefined) {
         this.session.warn(
@@ -437,7 +471,7 @@ class FileReader {
         if (rest === "") this.fail(line, "@import needs a path", "write @import path/to/file.md");
         const format = formatOf(rest);
         out.push({ kind: "import", loc, path: rest, format });
-        out.push(...this.session.importFile(loc, rest));
+        for (const step of this.session.importFile(loc, rest)) out.push(step);
         return;
       }
       case "hook": {
@@ -460,8 +494,23 @@ class FileReader {
         const end = kind === "macro" ? "end" : "endif";
         if (rest === "")
           this.fail(line, `@${kind} needs a name`, `write @${kind} NAME ... @${end}`);
-        const bodyLines = this.blockBody(line, kind, end);
-        const body = new FileReader(this.session, this.file, bodyLines).read("shell");
+        const blocks = this.blocks.concat(`@${kind} ${rest} (line ${line.line})`);
+        if (blocks.length > MAX_BLOCK_DEPTH) {
+          this.fail(
+            line,
+            `@${kind} ${rest} is nested more than ${MAX_BLOCK_DEPTH} blocks deep (${describeChain(blocks, " > ")})`,
+            "blocks may nest at most that deep; define the inner macros on their own",
+          );
+        }
+        const range = this.blockBody(line, kind, end, blocks);
+        const body = new FileReader(
+          this.session,
+          this.file,
+          range.lines,
+          blocks,
+          range.start,
+          range.end,
+        ).read("shell");
         const endLine = this.lines[this.index - 1]?.line ?? line.line;
         if (kind === "macro") {
           const macro: MacroStep = { kind: "macro", loc, endLine, name: rest, body };
@@ -477,17 +526,33 @@ class FileReader {
     }
   }
 
-  /** Collects a block's lines (left-trimmed) up to its end line; nested blocks of the same kind nest. */
-  private blockBody(open: Line, kind: string, end: string): Line[] {
+  /**
+   * Finds a block's lines up to its end line; nested blocks of the same kind
+   * nest. The outermost block of a file copies its lines left-trimmed and in
+   * shell form; blocks inside it use those lines as they are.
+   */
+  private blockBody(
+    open: Line,
+    kind: string,
+    end: string,
+    blocks: readonly string[],
+  ): { lines: readonly Line[]; start: number; end: number } {
+    const inBlock = this.blocks.length > 0;
     const body: Line[] = [];
-    let depth = 1;
-    while (this.index < this.lines.length) {
+    const from = this.index;
+    // The same-kind blocks open inside this one: too deep a nest fails here, in one pass.
+    const open_: string[] = [];
+    while (this.index < this.end) {
       const line = this.lines[this.index] as Line;
       this.index++;
       if (isBlockLine(line.text, end)) {
-        depth--;
-        if (depth === 0) return body;
-        body.push({ text: `#@${end}`, line: line.line });
+        if (open_.length === 0) {
+          return inBlock
+            ? { lines: this.lines, start: from, end: this.index - 1 }
+            : { lines: body, start: 0, end: body.length };
+        }
+        open_.pop();
+        if (!inBlock) body.push({ text: `#@${end}`, line: line.line });
         continue;
       }
       const trimmed = line.text.trim();
@@ -495,8 +560,20 @@ class FileReader {
       if (trimmed === "```" || trimmed.startsWith("```bash") || trimmed.startsWith("```sh"))
         continue;
       const text = trimmed.startsWith(MARKDOWN_DIRECTIVE) ? markdownDirective(trimmed) : trimmed;
-      if (blockDirective(text) === kind) depth++;
-      body.push({ text: text === trimmed ? line.text.trimStart() : text, line: line.line });
+      if (blockDirective(text) === kind) {
+        open_.push(`@${kind} ${text.replace(/^#@\S+/, "").trim()} (line ${line.line})`);
+        if (blocks.length + open_.length > MAX_BLOCK_DEPTH) {
+          const chain = describeChain(blocks.concat(open_), " > ");
+          this.fail(
+            line,
+            `this @${kind} is nested more than ${MAX_BLOCK_DEPTH} blocks deep (${chain})`,
+            "blocks may nest at most that deep; define the inner macros on their own",
+          );
+        }
+      }
+      if (!inBlock) {
+        body.push({ text: text === trimmed ? line.text.trimStart() : text, line: line.line });
+      }
     }
     return this.fail(
       open,

@@ -28,20 +28,40 @@ export function decodeText(data: string | Uint8Array): string | BinaryFinding {
   try {
     return decoder.decode(data);
   } catch {
-    let offset = 0;
-    // Find the first undecodable byte by growing a valid prefix line by line.
-    for (let end = data.indexOf(0x0a); ; end = data.indexOf(0x0a, end + 1)) {
-      const stop = end < 0 ? data.length : end + 1;
-      try {
-        decoder.decode(data.subarray(0, stop));
-        offset = stop;
-      } catch {
-        break;
-      }
-      if (end < 0) break;
-    }
-    return { line: lineOfByte(data, offset), reason: "it is not valid UTF-8 text" };
+    return { line: lineOfByte(data, firstInvalidUtf8(data)), reason: "it is not valid UTF-8 text" };
   }
+}
+
+/**
+ * The offset of the first byte that does not start a well-formed UTF-8
+ * sequence (Unicode's table 3-7), in one pass; the length when there is none.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let more: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c === 0xe0) [more, low] = [2, 0xa0];
+    else if (c === 0xed) [more, high] = [2, 0x9f];
+    else if (c >= 0xe1 && c <= 0xef) more = 2;
+    else if (c === 0xf0) [more, low] = [3, 0x90];
+    else if (c === 0xf4) [more, high] = [3, 0x8f];
+    else if (c >= 0xf1 && c <= 0xf3) more = 3;
+    else return i;
+    for (let k = 1; k <= more; k++) {
+      const d = bytes[i + k];
+      if (d === undefined || d < (k === 1 ? low : 0x80) || d > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += more + 1;
+  }
+  return bytes.length;
 }
 
 /** Splits text into lines, accepting LF and CRLF ends; a final line end adds no empty line. */

@@ -268,13 +268,18 @@ describe("keys pressed while a command runs are not taken for the next step", ()
     ["Q", "quit"],
     ["+", "skip"],
     ["\r", "run"],
-  ])("%j (%s) during sleep 2", async (key) => {
-    const cwd = workspace({ "demo.sh": '#@SHOW\nsleep 2\necho "next-$((1+1))"\n' });
+  ])("%j (%s) while a command runs", async (key) => {
+    // The command runs until the test lets it end, after the key has surely arrived.
+    const command = 'echo "started-$((0+1))"; until [ -e go ]; do sleep 0.02; done';
+    const cwd = workspace({ "demo.sh": `#@SHOW\n${command}\necho "next-$((1+1))"\n` });
     const p = startDemo([...FAST, "demo.sh"], { cwd });
-    await p.waitFor("$ sleep 2");
+    await p.waitFor(`$ ${command}`);
     p.write("\r");
-    await waitForProcess(p.pid, ["sleep", "2"]);
+    await p.waitFor("started-1\n");
     p.write(key);
+    // While a command runs the terminal is in canonical mode and echoes the key: it has arrived.
+    await p.waitFor(key === "\r" ? "\n" : key);
+    fs.writeFileSync(path.join(cwd, "go"), "");
     await p.waitFor('$ echo "next-$((1+1))"', 5_000);
     const meanwhile = await settle(p);
     expect(meanwhile, "it waits").not.toContain("next-2");
