@@ -88,7 +88,7 @@ export function runCli(
   cwd: string,
   args: readonly string[],
   env: Record<string, string>,
-  timeout = 60_000,
+  timeout = 200_000,
 ): Promise<Run> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {
