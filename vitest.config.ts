@@ -7,9 +7,10 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // Most tests wait on child processes (bash, the built CLI, pseudo-terminals) rather than
-    // use the CPU, so one more test file runs at a time than there are cores.
+    // A test file per core (vitest's default leaves one core idle): most tests wait on child
+    // processes (bash, the built CLI, pseudo-terminals); more files at once than cores would
+    // let the CPU-heavy rehearsals slow the tests that time a run.
     pool: "forks",
-    maxWorkers: availableParallelism() + 1,
+    maxWorkers: availableParallelism(),
   },
 });

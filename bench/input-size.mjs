@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { readScriptText } from "../dist/reader/load.js";
+import { importSource } from "./lib/source.mjs";
+
+const { readScriptText } = await importSource("reader/load");
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 

@@ -11,6 +11,11 @@
 //   - the rest (loading demoshts, reading the demo, the run around the session):
 //     the difference less the session.
 // It measures and reports; a figure over the target does not fail (exit 0).
+//
+// `--instructions` also counts the instructions each Node process runs, under
+// valgrind's callgrind (when valgrind is installed): unlike wall time, the count
+// does not depend on what else the machine is doing. Child processes (bash) are
+// not counted. It takes a minute or more.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -110,6 +115,35 @@ try {
   console.log(
     `  target: a one-command run within ${TARGET_OVER_NODE_MS} ms of node -e 0: ${over.toFixed(1)} ms ${over <= TARGET_OVER_NODE_MS ? "PASS" : "OVER"}`,
   );
+  if (process.argv.includes("--instructions")) instructions();
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Millions of instructions each command's own process runs, under callgrind. */
+function instructions() {
+  const probe = spawnSync("valgrind", ["--version"], { encoding: "utf8" });
+  if (probe.error) {
+    console.log("  instructions: valgrind is not installed (apt-get install valgrind)");
+    return;
+  }
+  console.log("  instructions (callgrind, this process only, bash not counted):");
+  const count = (args) => {
+    const run = spawnSync(
+      "valgrind",
+      ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...args],
+      { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" },
+    );
+    const match = /Collected\s*:\s*(\d+)/.exec(run.stderr);
+    return match ? Number(match[1]) / 1e6 : Number.NaN;
+  };
+  const node = count(["-e", "0"]);
+  const row = (label, n) =>
+    console.log(
+      `    ${label.padEnd(34)}${`${n.toFixed(0)} M`.padStart(10)}${`${(n - node).toFixed(0)} M`.padStart(10)}`,
+    );
+  row("node -e 0", node);
+  row("demoshts --version", count([CLI, "--version"]));
+  row("demoshts --dry-run one.sh", count([CLI, "--dry-run", "one.sh"]));
+  row("demoshts --ci one.sh", count([CLI, "--ci", "one.sh"]));
 }

@@ -3,12 +3,13 @@
  * unattended. Like the CLI, this module is an edge: it reads files from disk,
  * and its defaults (working directory, environment, output) come from the process.
  */
-import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CheckIo } from "./check/check.js";
 import type { Finding } from "./check/report.js";
+import { readRegularFile } from "./cli/files.js";
 import type { Output } from "./cli/io.js";
 import type { PlanRecord } from "./plan/plan.js";
 import { type LoadResult, loadScript } from "./reader/load.js";
@@ -80,12 +81,9 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** Files are read as the CLI reads them: regular files only, of bounded size. */
 function readFile(absolutePath: string): FileData {
-  try {
-    return { ok: true, data: readFileSync(absolutePath) };
-  } catch (error) {
-    return { ok: false, reason: (error as Error).message };
-  }
+  return readRegularFile(absolutePath);
 }
 
 function host(options: DemoOptions): ReadHost {

@@ -97,7 +97,7 @@ Keys (presenter):
   SPACE   finish typing, then wait
   -       go back: show and run the previous command again
   +       skip this command
-  Q       quit (capital Q)
+  Q       quit the whole run, nested demos too (capital Q)
   Ctrl-C  interrupt the running command; the demo goes on
 
 CI mode (--ci, or when standard input is not a terminal, or CI is set):

@@ -34,6 +34,13 @@ function uniqueSleep(): string {
 /** Bash sessions that a test could leave running (a bug), ended by pid in afterAll. */
 const sessionPidFiles: string[] = [];
 
+/** User and system CPU time a process has used, in clock ticks (from /proc: Linux only). */
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 function exists(dir: string, file: string): boolean {
   return fs.existsSync(path.join(dir, file));
 }
@@ -653,7 +660,10 @@ describe("when the run is cut short", () => {
     const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
     try {
       expect(await eventually(() => stdout.includes("demo.sh:2 $ while"), 5_000)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The loop is running once the session's bash is using the CPU.
+      const pid = Number(fs.readFileSync(path.join(dir, "session.pid"), "utf8"));
+      const start = cpuTicks(pid);
+      expect(await eventually(() => cpuTicks(pid) > start + 1, 5_000)).toBe(true);
       child.kill("SIGINT");
       const code = await Promise.race([
         closed,
