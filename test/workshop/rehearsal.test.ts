@@ -978,6 +978,7 @@ describe("a workshop with a mistake planted, against the fake cluster", () => {
   /** The fake CLIs run in `dir`, one after the other, against `cluster`. */
   async function calls(dir: string, cluster: FakeCluster, lines: readonly string[]) {
     const fakes = makeFakes();
+    const log = path.join(workspace(), "calls.jsonl");
     const results: { status: number | null; stdout: string; stderr: string }[] = [];
     for (const line of lines) {
       results.push(
@@ -986,7 +987,7 @@ describe("a workshop with a mistake planted, against the fake cluster", () => {
           ["-c", line],
           {
             PATH: `${fakes}${path.delimiter}${realTools}`,
-            ...fakeEnv(cluster, path.join(dir, "calls.jsonl")),
+            ...fakeEnv(cluster, log),
           },
           dir,
         ),
