@@ -244,13 +244,25 @@ try {
       saveTerminal();
       return new TerminalKeys(process.stdin);
     },
-    startShell: (start) => {
+    rawInput: () => {
       takeSignals();
       saveTerminal();
-      const session = new BashSession(start);
+      return process.stdin;
+    },
+    rows: process.stdout.rows || 24,
+    onResize: (listener) => {
+      const resized = (): void => listener(process.stdout.columns || 80, process.stdout.rows || 24);
+      process.stdout.on("resize", resized);
+      return () => process.stdout.off("resize", resized);
+    },
+    startShell: (start, make = (options) => new BashSession(options)) => {
+      takeSignals();
+      saveTerminal();
+      const session = make(start);
       sessions.add(session);
       return session;
     },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
     now: () => Date.now(),
     kindOf: (file) => {

@@ -1,12 +1,14 @@
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { KubeconfigSource } from "../kube/kubeconfig.js";
-import type { Keys } from "../present/keys.js";
+import type { KeyInput, Keys } from "../present/keys.js";
 import { DEFAULT_TYPING, parseTyping, type Typing } from "../present/presenter.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
+import type { Stage } from "../run/stage.js";
 import type { Step } from "../script/types.js";
+import type { BashOptions, BashSession } from "../session/bash.js";
 import type { Shell } from "../session/shell.js";
 import { parseDuration } from "../util/duration.js";
 import type { Output } from "./io.js";
@@ -37,7 +39,15 @@ export interface CliIo {
   readonly colorLevel: 0 | 1 | 2 | 3;
   /** The presenter's keys (only asked for when a presenter runs the demo). */
   keys(): Keys;
-  startShell(start: ShellStart): Shell;
+  /** The terminal's input, for a run that keeps it in raw mode throughout (on a pty). */
+  rawInput(): KeyInput;
+  /** The terminal's height. */
+  readonly rows: number;
+  /** Calls `listener` when the window changes size; returns how to stop. */
+  onResize(listener: (columns: number, rows: number) => void): () => void;
+  /** Starts a bash session (`make` builds it; a direct session by default). */
+  startShell(start: ShellStart, make?: (options: BashOptions) => BashSession): Shell;
+  sleep(ms: number): Promise<void>;
   random(): number;
   now(): number;
   /** Calls `listener` on SIGINT; returns how to stop listening. */
@@ -89,6 +99,12 @@ interface Options {
   typeout: boolean;
   blurb: boolean;
   kubeContext?: string;
+  record?: string;
+  replay?: string;
+  fallback?: string;
+  cols?: string;
+  rows?: string;
+  pty: boolean;
 }
 
 const HELP_AFTER = `
@@ -99,12 +115,26 @@ Keys (presenter):
   +       skip this command
   Q       quit the whole run, nested demos too (capital Q)
   Ctrl-C  interrupt the running command; the demo goes on
+  R       with --fallback: play the recorded output instead of running
 
 CI mode (--ci, or when standard input is not a terminal, or CI is set):
   no typing and no waits; every command is printed with its file:line
   before it runs; the run stops at the first failing command (exit 1)
   unless --keep-going. Mark a command whose failure is part of the story
   with @fails on the line before it (#@fails, or <!-- @fails -->).
+
+Recording (on a pseudo-terminal; --no-pty runs bash straight on the terminal):
+  --record talk.cast     records what the audience sees (asciicast v2) with
+                         headings as chapter markers; the steps go to
+                         talk.cast.steps. In CI mode the terminal is --cols x
+                         --rows (100x30).
+  --replay talk.cast     presents the demo as live (typing, keys) but runs
+                         nothing: each command's recorded output is played.
+  --fallback talk.cast   runs live; a shown command that fails or times out is
+                         followed by its recorded output. R (at a command)
+                         plays the recording instead of running it.
+  demoshts check --replay talk.cast FILE   which steps are recorded or stale
+  demoshts export talk.cast --html talk.html   one page that plays it
 
 Arguments:
   Options go before FILE; the words after FILE go to the demo as $1, $2, ...
@@ -175,6 +205,10 @@ function describeStep(step: Step, depth = 0): string[] {
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === "check" || argv[0] === "doctor") return checkOrDoctor(argv[0], argv.slice(1), io);
+  if (argv[0] === "export") {
+    const { exportCommand } = await import("./export.js");
+    return exportCommand(argv.slice(1), io);
+  }
   const program = new Command()
     .name("demoshts")
     .description(
@@ -198,6 +232,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "--kube-context <name>",
       "refuse to start unless the current Kubernetes context is NAME and its API server answers",
     )
+    .option("--record <file>", "record the run as asciicast v2 (its steps go to FILE.steps)")
+    .option("--replay <file>", "present the demo from a recording: nothing is executed")
+    .option("--fallback <file>", "run live; play the recorded output of a command that fails")
+    .option("--cols <n>", "with --record in CI mode: the terminal's width (default 100)")
+    .option("--rows <n>", "with --record in CI mode: the terminal's height (default 30)")
+    .option("--no-pty", "run bash directly on this terminal, not on a pseudo-terminal")
     .version(io.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText("after", HELP_AFTER)
@@ -384,33 +424,99 @@ async function live(
     channel: channelName,
   };
   const blurb = options.blurb && !nested && !(io.env.DEMOSH_NO_BLURB ?? "") && !ci;
-  const { runDemo } = await import("../run/run.js");
-  return runDemo(
+  const stage = stageOf(options);
+  if (typeof stage === "string") {
+    io.stderr.write(`demoshts: ${stage}\n`);
+    return EXIT.usage;
+  }
+  const staged =
+    stage.record !== undefined ||
+    stage.replay !== undefined ||
+    stage.fallback !== undefined ||
+    (!ci && stage.pty && !nested);
+  const request = {
+    file,
+    args,
+    load,
+    settings,
+    typing,
+    blurb,
+    summary: !nested,
+    kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
+  };
+  const env = { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) };
+  const deps = {
+    host,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env,
+    startShell: (start: ShellStart) => io.startShell(start),
+    // On a pseudo-terminal the keys come through it; elsewhere from the terminal itself.
+    keys: ci || staged ? undefined : io.keys(),
+    random: () => io.random(),
+    onInterrupt: (listener: () => void) => io.onInterrupt(listener),
+    guardContext: (expected: string) => io.guardContext(expected),
+    now: () => io.now(),
+    channel,
+    outermost: !nested,
+  };
+  if (!staged) {
+    const { runDemo } = await import("../run/run.js");
+    return runDemo(request, deps);
+  }
+  const { runStaged } = await import("../run/stage.js");
+  return runStaged(
+    request,
+    { ...deps, keys: ci ? undefined : io.keys() },
+    { ...stage, pty: stage.pty && !nested },
     {
-      file,
-      args,
-      load,
-      settings,
-      typing,
-      blurb,
-      summary: !nested,
-      kubeContext: options.kubeContext ?? (io.env.DEMOSH_KUBE_CONTEXT || undefined),
-    },
-    {
-      host,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      env: { ...io.env, SHELL: io.selfCommand(), [INHERIT_VAR]: JSON.stringify(handDown) },
-      startShell: (start) => io.startShell(start),
-      keys: ci ? undefined : io.keys(),
-      random: () => io.random(),
-      onInterrupt: (listener) => io.onInterrupt(listener),
-      guardContext: (expected) => io.guardContext(expected),
-      now: () => io.now(),
-      channel,
-      outermost: !nested,
+      cwd: io.cwd,
+      input: () => io.rawInput(),
+      stdoutIsTTY: io.stdoutIsTTY,
+      columns: io.columns,
+      rows: io.rows,
+      onResize: (listener) => io.onResize(listener),
+      term: io.env.TERM || "xterm-256color",
+      startShell: (start, make) => io.startShell(start, make),
+      sleep: (ms) => io.sleep(ms),
+      plan: { env, load, shellCommand: io.selfPath() },
     },
   );
+}
+
+/** Reads the recording options; a message when they do not go together. */
+function stageOf(options: Options): Stage | string {
+  const { record, replay, fallback } = options;
+  if (replay !== undefined && (record !== undefined || fallback !== undefined)) {
+    return "--replay goes alone: it runs nothing, so it neither records nor falls back";
+  }
+  if (!options.pty && (record !== undefined || replay !== undefined)) {
+    return `${record !== undefined ? "--record" : "--replay"} needs the pseudo-terminal: drop --no-pty`;
+  }
+  const size = (value: string | undefined, name: string, fallback: number): number | string => {
+    if (value === undefined) return fallback;
+    if (record === undefined) return `--${name} goes with --record`;
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || n < 10 || n > 1000) {
+      return `--${name} ${value} is not a number of ${name === "cols" ? "columns" : "rows"} from 10 to 1000`;
+    }
+    return n;
+  };
+  const columns = size(options.cols, "cols", 100);
+  if (typeof columns === "string") return columns;
+  const rows = size(options.rows, "rows", 30);
+  if (typeof rows === "string") return rows;
+  for (const [flag, file] of [
+    ["--record", record],
+    ["--replay", replay],
+    ["--fallback", fallback],
+  ] as const) {
+    if (file === "") return `${flag} needs a file name`;
+  }
+  if (record !== undefined && record === (fallback ?? replay)) {
+    return `--record ${record} would overwrite the recording it falls back to: record to another file`;
+  }
+  return { record, replay, fallback, pty: options.pty, columns, rows };
 }
 
 const ARGUMENT_RULE = `
@@ -434,8 +540,13 @@ What it reports, each as file:line: error|warning|note: message:
 Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
 printed as GitHub Actions annotations.
 
+With --replay talk.cast it checks the recording instead: each command the demo
+runs is recorded, recorded at another line, stale (the command changed since)
+or missing; a replay shows stale and missing commands as skipped.
+
 Exit codes:
-  0  no errors   1  errors found   2  the check could not run   130  Ctrl-C
+  0  no errors (with --replay: every command recorded)   1  errors found (stale
+  or missing)   2  the check could not run   130  Ctrl-C
 `;
 
 const DOCTOR_HELP = `${ARGUMENT_RULE}
@@ -473,7 +584,11 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
   if (which === "check") {
     command
       .option("--crds <files...>", "more CRD files to validate manifests against")
-      .option("--format <format>", "text or json", "text");
+      .option("--format <format>", "text or json", "text")
+      .option(
+        "--replay <recording>",
+        "instead: list which commands the recording (--record) has, and which are stale",
+      );
   }
   try {
     command.parse([...argv], { from: "user" });
@@ -487,6 +602,7 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     builtins: boolean;
     crds?: string[];
     format?: string;
+    replay?: string;
   }>();
   const [file, words = []] = command.processedArgs as [string, string[] | undefined];
   const args = demoArguments(command, file, words, io);
@@ -514,6 +630,10 @@ async function checkOrDoctor(which: "check" | "doctor", argv: readonly string[],
     githubActions: io.env.GITHUB_ACTIONS === "true",
     shellCommand: io.selfPath(),
   };
+  if (which === "check" && opts.replay !== undefined) {
+    const { checkRecording } = await import("./check-recording.js");
+    return checkRecording(opts.replay, request, io);
+  }
   if (which === "check") {
     const { runCheck } = await import("../check/check.js");
     return runCheck(request, io);

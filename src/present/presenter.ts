@@ -19,6 +19,14 @@ export function parseTyping(text: string): Typing | undefined {
   return maxMs >= minMs ? { minMs, maxMs } : undefined;
 }
 
+/** With `--fallback`: the key that plays the recorded output of a command instead of running it. */
+export const RECORDED_KEY = "R";
+
+/** What the presenter chose for a command: a key action, or its recorded output. */
+export type Choice = KeyAction | "recorded";
+
+type Meaning = KeyMeaning | "recorded";
+
 /** Types commands out and waits for the presenter's keys. */
 export class Presenter {
   constructor(
@@ -26,23 +34,30 @@ export class Presenter {
     private readonly keys: Keys,
     private readonly random: () => number,
     private readonly typing: Typing,
+    /** Does RECORDED_KEY choose the recorded output (a run with a recording behind it)? */
+    private readonly recordedKey = false,
   ) {}
+
+  private meaning(key: string | undefined): Meaning | undefined {
+    if (key === undefined) return undefined;
+    if (this.recordedKey && key === RECORDED_KEY) return "recorded";
+    return meaningOf(key);
+  }
 
   /**
    * Writes `prompt` then `text` a character at a time. A presenter key ends the
    * typing at once (the rest is written in one go, except for `Q`); other keys
    * are ignored. Returns what the key meant, if one was pressed.
    */
-  async typeOut(prompt: string, text: string, suffix: string): Promise<KeyMeaning | undefined> {
+  async typeOut(prompt: string, text: string, suffix: string): Promise<Meaning | undefined> {
     this.keys.take();
     this.out.write(prompt);
-    let meaning: KeyMeaning | undefined;
+    let meaning: Meaning | undefined;
     const chars = Array.from(text);
     for (let i = 0; i < chars.length; i++) {
       this.out.write(chars[i] as string);
       const delay = this.typing.minMs + this.random() * (this.typing.maxMs - this.typing.minMs);
-      const key = await this.keys.next(delay);
-      const pressed = key === undefined ? undefined : meaningOf(key);
+      const pressed = this.meaning(await this.keys.next(delay));
       if (pressed !== undefined) {
         meaning = pressed;
         if (pressed !== "quit") this.out.write(chars.slice(i + 1).join(""));
@@ -55,11 +70,16 @@ export class Presenter {
 
   /** Waits for a presenter key; SPACE and RETURN both mean "run". */
   async waitKey(): Promise<KeyAction> {
+    const choice = await this.waitChoice(false);
+    return choice === "recorded" ? "run" : choice;
+  }
+
+  private async waitChoice(recorded: boolean): Promise<Choice> {
     this.keys.take();
     for (;;) {
-      const key = await this.keys.next();
-      const meaning = key === undefined ? undefined : meaningOf(key);
+      const meaning = this.meaning(await this.keys.next());
       if (meaning === "finish") return "run";
+      if (meaning === "recorded" && !recorded) continue;
       if (meaning !== undefined) return meaning;
     }
   }
@@ -73,12 +93,12 @@ export class Presenter {
     shown: string,
     typed: boolean,
     waitBefore: boolean,
-  ): Promise<KeyAction> {
-    let meaning: KeyMeaning | undefined;
+  ): Promise<Choice> {
+    let meaning: Meaning | undefined;
     if (typed) meaning = await this.typeOut(prompt, shown, waitBefore ? "" : "\n");
     else this.out.write(`${prompt}${shown}`);
     if ((meaning === undefined || meaning === "finish") && waitBefore) {
-      meaning = await this.waitKey();
+      meaning = await this.waitChoice(true);
     }
     if (waitBefore || !typed) this.out.write("\n");
     return meaning === undefined || meaning === "finish" ? "run" : meaning;

@@ -11,6 +11,13 @@ import type {
 import type { Shell, ShellRun } from "../session/shell.js";
 import { formatDuration } from "../util/duration.js";
 import type { Driver, KeyAction, Notice, Presentation, RunResult } from "../walk/walker.js";
+import type { RunListener, StandIn } from "./events.js";
+
+/** What a live run may have besides a shell: listeners, and a recording to stand in. */
+export interface LiveExtras {
+  readonly listen?: RunListener;
+  readonly standIn?: StandIn;
+}
 
 /** How a live run behaves: on stage (a presenter at the keys) or in CI. */
 export interface LiveSettings {
@@ -93,6 +100,9 @@ export class LiveDriver implements Driver {
   quitting = false;
   private blankShown = true;
   private commandsRun = 0;
+  /** The presenter chose the recorded output for the command about to run. */
+  private playRecorded = false;
+  private shown: string | undefined;
 
   constructor(
     private readonly shell: Shell,
@@ -103,6 +113,7 @@ export class LiveDriver implements Driver {
     private readonly channel?: { quitting(): boolean },
     /** Shown before the first thing the audience sees (the notice about the keys); its key. */
     private opening?: () => Promise<KeyAction>,
+    private readonly extras: LiveExtras = {},
   ) {}
 
   /**
@@ -149,6 +160,7 @@ export class LiveDriver implements Driver {
     if (this.settings.ci && this.settings.quiet) return;
     if (!(await this.showing())) return;
     const filled = await this.fill(text);
+    this.extras.listen?.({ kind: "commentary", step, text: filled });
     const r = await render();
     this.show(
       step.format === "markdown"
@@ -176,27 +188,35 @@ export class LiveDriver implements Driver {
   }
 
   async present(p: Presentation): Promise<KeyAction> {
+    this.shown = undefined;
     if (this.quitting) return "quit";
     if (this.settings.ci || !this.presenter || p.display === "hidden") return "run";
     if (!(await this.showing())) return "quit";
-    const shown = await this.fill(p.text.replaceAll("\n#", "\n"));
+    const standIn = this.extras.standIn;
+    const recorded = standIn?.mode === "replay" ? standIn.shown(p) : undefined;
+    const shown = recorded ?? (await this.fill(p.text.replaceAll("\n#", "\n")));
+    this.shown = shown;
     const typed = p.display === "typed" && this.settings.typeout;
     this.blankShown = false;
-    return this.presenter.present(await this.prompt(), shown, typed, p.waitBefore);
+    const choice = await this.presenter.present(await this.prompt(), shown, typed, p.waitBefore);
+    if (choice !== "recorded") return choice;
+    this.playRecorded = true;
+    return "run";
   }
 
   async run(p: Presentation): Promise<RunResult> {
     this.presenter?.release();
-    if (this.settings.ci)
+    if (this.settings.ci) {
+      this.shown = p.text;
       this.show(`${this.where(p.step)} ${await this.prompt()}${logged(p.text)}`);
+    }
     if (this.settings.ci && !this.settings.screen && CLEAR.test(p.text.trim())) {
       return { status: 0, stop: false, exited: false };
     }
     const timeoutMs = p.timeoutMs ?? this.settings.timeoutMs;
-    const result = await this.shell.run(p.text, {
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      dropKeys: !this.settings.ci && this.settings.interactive,
-    });
+    this.extras.listen?.({ kind: "command-start", p, shown: this.shown });
+    const result = await this.execute(p, timeoutMs);
+    this.extras.listen?.({ kind: "command-end", p, result });
     this.commandsRun++;
     this.blankShown = false;
     // A nested demo (`$SHELL other.md`) whose presenter pressed Q ends this one too.
@@ -209,6 +229,49 @@ export class LiveDriver implements Driver {
       result.errexit && (result.status !== 0 || result.timedOut) && !p.expectFailure;
     const ciStop = this.settings.ci && failed && !this.settings.keepGoing;
     return { status: result.status, stop: errexitStop || ciStop, exited: false };
+  }
+
+  /** Runs the command, or plays its recorded output where the recording stands in. */
+  private async execute(p: Presentation, timeoutMs: number | undefined): Promise<ShellRun> {
+    const standIn = this.extras.standIn;
+    const chosen = this.playRecorded;
+    this.playRecorded = false;
+    if (standIn && (standIn.mode === "replay" || chosen)) {
+      const played = await standIn.play(p);
+      if (played) return played;
+      if (p.display !== "hidden") await this.say("...skipping: not in the recording");
+      return { status: 0, errexit: false, timedOut: false, durationMs: 0 };
+    }
+    const result = await this.shell.run(p.text, {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      dropKeys: !this.settings.ci && this.settings.interactive,
+    });
+    const unexpected =
+      result.timedOut || (p.expectFailure ? result.status === 0 : result.status !== 0);
+    if (standIn?.mode !== "fallback" || p.display === "hidden" || result.ended || !unexpected) {
+      return result;
+    }
+    const what = result.timedOut
+      ? `timed out after ${formatDuration(timeoutMs ?? 0)}`
+      : p.expectFailure
+        ? "succeeded (expected to fail)"
+        : `failed with status ${result.status}`;
+    const played = await this.playInstead(p, what);
+    return played ? { ...played, errexit: result.errexit } : result;
+  }
+
+  private async playInstead(p: Presentation, what: string): Promise<ShellRun | undefined> {
+    const standIn = this.extras.standIn as StandIn;
+    if (!standIn.has(p)) {
+      await this.say(`...${what}; it is not in the recording`);
+      return undefined;
+    }
+    await this.say(`...${what}; playing the recording:`);
+    return standIn.play(p);
+  }
+
+  private async say(text: string): Promise<void> {
+    this.show((await render()).renderNotice(text, this.style));
   }
 
   private sessionEnded(p: Presentation, result: ShellRun): RunResult {

@@ -8,7 +8,7 @@ import type { ReadHost } from "../reader/read.js";
 import type { HookStep, Script } from "../script/types.js";
 import type { Shell } from "../session/shell.js";
 import { Walker } from "../walk/walker.js";
-import { LiveDriver, type LiveSettings } from "./live.js";
+import { LiveDriver, type LiveExtras, type LiveSettings } from "./live.js";
 
 /** What a live run needs to know, beyond the script. */
 export interface RunRequest {
@@ -77,6 +77,8 @@ export interface RunDeps {
   readonly channel: RunChannel;
   /** Is this the outermost demo of the run (not `$SHELL other.md`)? */
   readonly outermost: boolean;
+  /** Listeners of the run, and a recording standing in for the shell. */
+  readonly extras?: LiveExtras;
 }
 
 export const BLURB =
@@ -133,14 +135,24 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     cwd: deps.host.cwd,
   });
   const presenter = deps.keys
-    ? new Presenter(deps.stdout, deps.keys, deps.random, request.typing)
+    ? new Presenter(
+        deps.stdout,
+        deps.keys,
+        deps.random,
+        request.typing,
+        deps.extras?.standIn?.mode === "fallback",
+      )
     : undefined;
   const style = { width: request.settings.width, level: request.settings.colorLevel };
   const opening =
     presenter && request.blurb
       ? async () => {
           const { renderNotice } = await import("../present/render.js");
-          deps.stdout.write(`${renderNotice(BLURB, style)}\n`);
+          const blurb =
+            deps.extras?.standIn?.mode === "fallback"
+              ? BLURB.replace("Q quits.", "R plays the recording instead, Q quits.")
+              : BLURB;
+          deps.stdout.write(`${renderNotice(blurb, style)}\n`);
           return presenter.waitKey();
         }
       : undefined;
@@ -152,6 +164,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     request.settings,
     deps.channel,
     opening,
+    deps.extras,
   );
   const onInterrupt = (): void => {
     driver.interrupted = true;

@@ -17,7 +17,50 @@ export interface BashOptions {
   /** The bash to run; `bash` from PATH by default. */
   readonly bash?: string;
   readonly now?: () => number;
+  /**
+   * Starts bash: by default it inherits the runner's terminal (stdin, stdout and
+   * stderr); a session on a pseudo-terminal starts it there instead.
+   */
+  readonly launch?: Launch;
+  /**
+   * Text bash writes to its terminal after each command, before answering, so a
+   * reader of that terminal knows it has seen all of the command's output.
+   */
+  readonly doneMark?: string;
 }
+
+/** The bash process of a session, however its terminal is wired. */
+export interface SessionProcess {
+  readonly pid: number | undefined;
+  kill(signal: NodeJS.Signals): void;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  onError(listener: () => void): void;
+}
+
+export type Launch = (
+  file: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>> },
+) => SessionProcess;
+
+/** bash with the runner's own stdin, stdout and stderr. */
+export const inheritTerminal: Launch = (file, args, options) => {
+  const child: ChildProcess = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: "inherit",
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    onExit: (listener) => child.on("exit", listener),
+    onError: (listener) => child.on("error", listener),
+  };
+};
 
 type Pending =
   | { kind: "run"; resolve: (run: ShellRun) => void; started: number; timedOut: boolean }
@@ -35,7 +78,7 @@ const KILL_GRACE_MS = 500;
  * stderr are inherited) and takes its commands over a private pipe.
  */
 export class BashSession implements Shell {
-  private readonly child: ChildProcess;
+  private readonly child: SessionProcess;
   private readonly control: Socket;
   private readonly replies: Socket;
   private readonly dir: string;
@@ -60,26 +103,26 @@ export class BashSession implements Shell {
     const flags = constants.O_RDWR | constants.O_NONBLOCK;
     this.control = new Socket({ fd: openSync(requests, flags), readable: false, writable: true });
     this.replies = new Socket({ fd: openSync(answers, flags), readable: true, writable: false });
-    this.child = spawn(
+    this.child = (options.launch ?? inheritTerminal)(
       options.bash ?? "bash",
       [
         "--noprofile",
         "--norc",
         "-c",
-        sessionLoop(requests, answers),
+        sessionLoop(requests, answers, options.doneMark),
         options.argv0,
         ...options.args,
       ],
-      { cwd: options.cwd, env: options.env, stdio: "inherit" },
+      { cwd: options.cwd, env: options.env },
     );
     this.control.on("error", () => {
       // A write after bash died: the exit handler reports it.
     });
     this.replies.setEncoding("utf8");
     this.replies.on("data", (chunk: string) => this.receive(chunk));
-    this.child.on("error", () => this.ended({ code: 127, signal: null }));
+    this.child.onError(() => this.ended({ code: 127, signal: null }));
     // An answer written just before bash exited may still be on its way: let it arrive first.
-    this.child.on("exit", (code, signal) => {
+    this.child.onExit((code, signal) => {
       setTimeout(() => this.ended({ code, signal }), 20);
     });
   }
@@ -126,7 +169,7 @@ export class BashSession implements Shell {
 
   async close(): Promise<void> {
     if (!this.exit) {
-      const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+      const exited = new Promise<void>((resolve) => this.child.onExit(() => resolve()));
       signalDescendants(this.child.pid ?? -1, "SIGTERM");
       // Ending the request pipe's only writer ends bash's loop.
       this.control.destroy();

@@ -13,6 +13,9 @@
  *                             `set -e` is on);  v1<value> or v0 per queried name
  *                             (0 = unset), then E.
  *
+ * With `doneMark`, bash writes that text to its terminal after each command, before
+ * answering.
+ *
  * Every assignment is exported (`set -a`), as in demosh. `set -e` is recorded and
  * turned off again after each command, so a failure never ends the session: the
  * runner decides what to do (evaluating inside `||` keeps errexit from firing).
@@ -22,7 +25,7 @@
  * the code after our loop answers 130 and starts it again (through `eval`, so
  * commands always run at the top level, never inside a function).
  */
-export function sessionLoop(requests: string, answers: string): string {
+export function sessionLoop(requests: string, answers: string, doneMark?: string): string {
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   // `@{` stands for `${`, which a template literal would otherwise interpolate.
   return String.raw`
@@ -34,7 +37,7 @@ __dsh_after() {
   set +a
   export -n __dsh_s
   case $- in *e*) __dsh_e=1; set +e ;; *) __dsh_e=0 ;; esac
-}
+DONE_MARK}
 IFS= read -r -d '' __dsh_loop <<'__DSH_LOOP'
 __dsh_b=0
 while IFS= read -r -d '' __dsh_msg < REQUESTS; __dsh_rs=$?; (( __dsh_rs == 0 )); do
@@ -78,6 +81,12 @@ __DSH_LOOP
 eval "$__dsh_loop"
 `
     .replaceAll("@{", "${")
+    .replace(
+      "DONE_MARK",
+      // On a terminal the runner reads, the mark tells it that all of the command's output
+      // has arrived; /dev/tty reaches it even when the command redirected stdout.
+      doneMark === undefined ? "" : `  printf '%s' ${q(doneMark)} 2>/dev/null > /dev/tty\n`,
+    )
     .replaceAll("REQUESTS", q(requests))
     .replaceAll("ANSWERS", q(answers));
 }

@@ -32,6 +32,10 @@ export interface PtyProcess {
   waitFor(pattern: string | RegExp, timeoutMs?: number): Promise<string>;
   /** Everything written to the terminal so far, ANSI-stripped, with `\r` removed. */
   output(): string;
+  /** Everything written to the terminal so far, exactly as written. */
+  raw(): string;
+  /** Changes the terminal's size, as a window resize does. */
+  resize(cols: number, rows: number): void;
   /** Output after the read position, without moving it. */
   unread(): string;
   /** The exit code (128 + n when a signal ended it and it had no code of its own). */
@@ -83,6 +87,8 @@ export function startPty(file: string, args: readonly string[], options: StartOp
     pid: term.pid,
     write: (keys) => term.write(keys),
     output: text,
+    raw: () => raw,
+    resize: (cols, rows) => term.resize(cols, rows),
     unread: () => text().slice(cursor),
     waitFor(pattern, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {
