@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -96,24 +95,52 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
   return points;
 }
 
-/**
- * Is the terminal `pid` reads from in the runner's raw mode (it is taking keys)? Signals off
- * tells it from bash's own `read -s -n 1` (the session dropping keys typed during a command),
- * which leaves canonical mode too but keeps Ctrl-C a signal.
- */
-function raw(pid: number): boolean {
-  const fd = fs.openSync(
-    fs.readlinkSync(`/proc/${pid}/fd/0`),
-    fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY,
-  );
-  try {
-    const settings = execFileSync("stty", ["-a"], {
-      stdio: [fd, "pipe", "pipe"],
-      encoding: "utf8",
+/** Every process below `root`: pid, parent, command name (from /proc; these tests need Linux). */
+function tree(root: number): { pid: number; ppid: number; comm: string }[] {
+  const all = fs
+    .readdirSync("/proc")
+    .filter((e) => /^[0-9]+$/.test(e))
+    .flatMap((e) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return [{ pid: Number(e), ppid, comm }];
+      } catch {
+        return [];
+      }
     });
-    return /(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings);
-  } finally {
-    fs.closeSync(fd);
+  const found: { pid: number; ppid: number; comm: string }[] = [];
+  const queue = [root];
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    for (const child of all.filter((c) => c.ppid === p)) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+const OPENAT = process.arch === "arm64" ? 56 : 257;
+
+/**
+ * Is the runner between commands, so that a key goes to the presenter? Its bash session (the
+ * deepest bash started by a demoshts process: nested demos have their own) then runs nothing
+ * and waits to open its request pipe. During a command, or while the session drops the keys
+ * typed during one, a key would go to the command instead.
+ */
+function betweenCommands(root: number): boolean {
+  const procs = tree(root);
+  const runners = new Set(
+    procs.filter((p) => p.comm === "node" || p.comm.startsWith("MainThread")).map((p) => p.pid),
+  );
+  const sessions = procs.filter((p) => p.comm === "bash" && runners.has(p.ppid));
+  const session = sessions.at(-1);
+  if (!session || procs.some((p) => p.ppid === session.pid)) return false;
+  try {
+    return Number(fs.readFileSync(`/proc/${session.pid}/syscall`, "utf8").split(" ")[0]) === OPENAT;
+  } catch {
+    return false;
   }
 }
 
@@ -219,7 +246,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
     });
   const pollRaw = async (what: string) => {
     const deadline = Date.now() + 60_000;
-    while (!raw(term.pid)) {
+    while (!betweenCommands(term.pid)) {
       if (exit !== undefined) throw new Error(`the talk ended (${exit}) before ${what}`);
       if (Date.now() > deadline) throw new Error(`the runner never took keys for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 15));
