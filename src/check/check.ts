@@ -610,12 +610,25 @@ class Analyzer {
     }
   }
 
+  /** The manifests in a directory (and, recursively, below it), without recursing on its depth. */
   private manifestsIn(dir: string, recursive: boolean): string[] {
     const out: string[] = [];
-    for (const name of [...this.io.listDir(dir)].sort()) {
-      const absolute = path.join(dir, name);
+    // Depth first and in name order, as the recursive walk read them: one listing per open directory.
+    const open: { dir: string; names: string[]; next: number }[] = [
+      { dir, names: [...this.io.listDir(dir)].sort(), next: 0 },
+    ];
+    while (open.length > 0) {
+      const top = open[open.length - 1] as (typeof open)[number];
+      const name = top.names[top.next++];
+      if (name === undefined) {
+        open.pop();
+        continue;
+      }
+      const absolute = path.join(top.dir, name);
       const kind = this.io.kindOf(absolute);
-      if (kind === "dir" && recursive) out.push(...this.manifestsIn(absolute, true));
+      if (kind === "dir" && recursive) {
+        open.push({ dir: absolute, names: [...this.io.listDir(absolute)].sort(), next: 0 });
+      }
       if (kind === "file" && MANIFEST_EXTENSIONS.has(path.extname(name).toLowerCase())) {
         out.push(absolute);
       }
@@ -687,7 +700,7 @@ class Analyzer {
       if (!use.crdSource) continue;
       try {
         const found = cachedCrds(text, use.label);
-        crds.push(...found);
+        for (const crd of found) crds.push(crd);
         crdFiles.add(absolute);
       } catch (error) {
         if (!(error instanceof CrdFileError)) throw error;
@@ -813,7 +826,7 @@ function extraCrds(
             rule: "crds",
           });
         }
-        crds.push(...found);
+        for (const crd of found) crds.push(crd);
       } catch (error) {
         if (!(error instanceof CrdFileError)) throw error;
         return {

@@ -19,6 +19,8 @@ function reasonFor(error: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "ENOTDIR") return "a part of the path is not a directory";
   if (code === "ELOOP") return "too many symbolic links";
+  // What /dev/stdin and its kind lead to when they are a socket.
+  if (code === "ENXIO") return "it is a socket or a device, not a regular file";
   return String((error as Error).message);
 }
 

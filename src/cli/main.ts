@@ -359,7 +359,7 @@ function demoArguments(
     const help = word === "-h" || word === "--help";
     if (!option && !help) continue;
     const name = command.name();
-    const takesValue = option !== undefined && option.required && !word.includes("=");
+    const takesValue = option?.required && !word.includes("=");
     const asOption = takesValue && index + 1 < words.length ? `${word} ${words[index + 1]}` : word;
     io.stderr.write(
       `${name}: ${word} comes after ${file}, so it would go to the demo as $${index + 1}, not to ${name}\n` +

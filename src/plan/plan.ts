@@ -1,5 +1,10 @@
 import * as path from "node:path";
-import { describeChain, MAX_NESTED_DEPTH, MAX_PLAN_STEPS } from "../reader/limits.js";
+import {
+  describeChain,
+  MAX_NESTED_DEMOS,
+  MAX_NESTED_DEPTH,
+  MAX_PLAN_STEPS,
+} from "../reader/limits.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
@@ -121,6 +126,8 @@ interface Context {
   readonly warnings: Diagnostic[];
   /** Absolute paths of the demos being planned, outermost first. */
   readonly chain: string[];
+  /** How many nested demos have been planned so far. */
+  nested: number;
 }
 
 /** What a dry run knows of the session: variables and the working directory. */
@@ -358,6 +365,14 @@ class DryDriver implements Driver {
       });
       return;
     }
+    if (++this.ctx.nested > MAX_NESTED_DEMOS) {
+      throw new PlanError({
+        severity: "error",
+        loc: p.step.loc,
+        message: `nested demo ${label} makes the dry run plan more than ${MAX_NESTED_DEMOS.toLocaleString("en")} nested demos (a demo run again and again counts each time)`,
+        hint: "demos that each run others several times multiply; run each nested demo once",
+      });
+    }
     const args = words.slice(1);
     this.record({ kind: "nested", ...this.at(p.step.loc), target: label, args });
     const env: KnownEnv = new Map(this.state.env);
@@ -416,7 +431,7 @@ export async function planDemo(input: PlanInput, host: ReadHost): Promise<PlanRe
     if (value !== undefined) env.set(key, value);
   }
   env.set("SHELL", input.shellCommand);
-  const ctx: Context = { host, input, records: [], warnings: [], chain: [] };
+  const ctx: Context = { host, input, records: [], warnings: [], chain: [], nested: 0 };
   try {
     await planFile(
       ctx,

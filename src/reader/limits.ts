@@ -8,6 +8,10 @@
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** The most bytes one demo may read, counting its imports each time they are imported. */
 export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+/** How many lines one demo may have, its imports included (each time they are imported). */
+export const MAX_LINES = 1_000_000;
+/** How many imports one demo may read, counting a file each time it is imported. */
+export const MAX_IMPORTS = 10_000;
 /** How many files deep `@import` may go. */
 export const MAX_IMPORT_DEPTH = 100;
 /** How many `@macro`/`@ifhook` blocks deep a block may be nested. */
@@ -18,8 +22,10 @@ export const MAX_MACRO_CALL_DEPTH = 100;
 export const MAX_EXPANDED_STEPS = 1_000_000;
 /** How many `$SHELL` demos deep the dry run follows. */
 export const MAX_NESTED_DEPTH = 100;
+/** How many `$SHELL` demos one dry run may plan, counting a demo each time it runs. */
+export const MAX_NESTED_DEMOS = 1_000;
 /** How many steps a dry run may plan, nested demos included. */
-export const MAX_PLAN_STEPS = 4_000_000;
+export const MAX_PLAN_STEPS = 2_000_000;
 
 /** A long chain shown in a message: its first and last few links, and how many are left out. */
 export function describeChain(links: readonly string[], separator = " -> "): string {

@@ -10,7 +10,14 @@ import type {
   Step,
 } from "../script/types.js";
 import { parseDuration } from "../util/duration.js";
-import { describeChain, MAX_BLOCK_DEPTH, MAX_IMPORT_DEPTH, MAX_TOTAL_BYTES } from "./limits.js";
+import {
+  describeChain,
+  MAX_BLOCK_DEPTH,
+  MAX_IMPORT_DEPTH,
+  MAX_IMPORTS,
+  MAX_LINES,
+  MAX_TOTAL_BYTES,
+} from "./limits.js";
 import { CommandScanner } from "./shell-scan.js";
 import { decodeText, splitLines } from "./text.js";
 
@@ -92,6 +99,8 @@ export class ReadSession {
   kubeContext: KubeContextStep | undefined;
   private readonly chain: { readonly absolute: string; readonly label: string }[] = [];
   private bytesRead = 0;
+  private imports = 0;
+  private linesRead = 0;
 
   constructor(private readonly host: ReadHost) {}
 
@@ -107,6 +116,7 @@ export class ReadSession {
         hint: "demo scripts are UTF-8 Markdown or shell text",
       });
     }
+    this.countLines(label, text);
     this.files.push(label);
     this.chain.push({ absolute: absolutePath, label });
     try {
@@ -115,6 +125,26 @@ export class ReadSession {
     } finally {
       this.chain.pop();
     }
+  }
+
+  /** Refuses a demo past MAX_LINES lines before splitting any of it. */
+  private countLines(label: string, text: string): void {
+    let at = -1;
+    let line = 0;
+    for (;;) {
+      at = text.indexOf("\n", at + 1);
+      if (at < 0) break;
+      line++;
+      if (++this.linesRead > MAX_LINES) {
+        throw new ReadError({
+          severity: "error",
+          loc: { file: label, line },
+          message: `the demo is longer than ${MAX_LINES.toLocaleString("en")} lines here (its imports included)`,
+          hint: "split it into demos run one after the other",
+        });
+      }
+    }
+    if (text !== "" && !text.endsWith("\n")) this.linesRead++;
   }
 
   /** Reads text that is not a file on disk (the builtin macros). */
@@ -148,6 +178,14 @@ export class ReadSession {
         loc,
         message: `@import ${target} goes more than ${MAX_IMPORT_DEPTH} files deep (${chain})`,
         hint: "imports may nest at most that deep; import the files from one place instead",
+      });
+    }
+    if (++this.imports > MAX_IMPORTS) {
+      throw new ReadError({
+        severity: "error",
+        loc,
+        message: `@import ${target} makes the demo import more than ${MAX_IMPORTS.toLocaleString("en")} files (a file imported again and again counts each time)`,
+        hint: "import each file once; files that import others several times multiply",
       });
     }
     const found = this.host.readFile(absolute);
