@@ -46,13 +46,31 @@ workshop_check_requirements() {
     return 1
   fi
 
-  if ! kubectl get namespace kube-system >/dev/null 2>&1; then
-    echo "No Kubernetes cluster answers (kubectl get namespace kube-system failed)." >&2
+  # One question to the cluster: is it there, and which Kubernetes is it?
+  local version
+  if ! version=$(kubectl get --raw /version 2>/dev/null); then
+    echo "No Kubernetes cluster answers (kubectl get --raw /version failed)." >&2
     echo "Create one with: bash create-cluster.sh" >&2
     return 1
   fi
-  # Show files as the workshop goes, without a pager in the way.
-  export BAT_PAGING=never BAT_STYLE=plain
+  local major minor
+  major=$(printf '%s' "$version" | sed -n 's/.*"major" *: *"\([0-9]*\).*/\1/p')
+  minor=$(printf '%s' "$version" | sed -n 's/.*"minor" *: *"\([0-9]*\).*/\1/p')
+  if [ -z "$major" ] || [ -z "$minor" ]; then
+    echo "The cluster did not say which Kubernetes it runs (kubectl get --raw /version)." >&2
+    return 1
+  fi
+  # Native sidecars (which the meshed Envoy Gateway namespace uses) came in Kubernetes 1.29.
+  if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 29 ]; }; then
+    echo "The cluster runs Kubernetes $major.$minor; the workshop needs 1.29 or newer (native sidecars)." >&2
+    echo "Nothing was installed. Create a newer cluster with: bash create-cluster.sh" >&2
+    return 1
+  fi
+
+  # Show files as the workshop goes: with a frame and line numbers to follow along, no pager.
+  export BAT_PAGING=never BAT_STYLE=grid,numbers
+  # The mesh CLIs the install steps download go here, out of the checkout.
+  export WORKSHOP_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/gateway-api-workshop"
 }
 
 workshop_check_requirements || exit 1

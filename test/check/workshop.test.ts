@@ -132,7 +132,7 @@ describe("the workshop as shipped", () => {
     const dir = workshop();
     const result = await check("linkerd", dir);
     expect(result.findings.map(brief)).toEqual([
-      "k8s/05-timeouts/smiley-timeout-linkerd.yaml:5 note not-validated: not validated: HTTPRoute (policy.linkerd.io/v1beta3) in k8s/05-timeouts/smiley-timeout-linkerd.yaml:5",
+      "k8s/05-timeouts/smiley-timeout-linkerd.yaml:1 note not-validated: not validated: HTTPRoute (policy.linkerd.io/v1beta3) in k8s/05-timeouts/smiley-timeout-linkerd.yaml:1",
     ]);
     const withCrds = await check("linkerd", dir, everyCommand, { crds: [LINKERD_CRDS] });
     expect(withCrds.findings).toEqual([]);
@@ -238,7 +238,7 @@ describe("problems planted in the workshop", () => {
       ),
     );
     expect(problems(await check("istio", dir))).toEqual([
-      `${file}:3:13 error manifest: apiVersion: gateway.networking.k8s.io/v1alpha2 is not a version of HTTPRoute (served: gateway.networking.k8s.io/v1, gateway.networking.k8s.io/v1beta1)`,
+      `${file}:1:13 error manifest: apiVersion: gateway.networking.k8s.io/v1alpha2 is not a version of HTTPRoute (served: gateway.networking.k8s.io/v1, gateway.networking.k8s.io/v1beta1)`,
     ]);
   });
 
@@ -316,7 +316,7 @@ describe("problems planted in the workshop", () => {
     };
     expect(report.summary).toMatchObject({ errors: 1, warnings: 0, nestedDemos: 3 });
     expect(report.findings).toEqual([
-      expect.objectContaining({ file, line: 18, column: 11, rule: "manifest" }),
+      expect.objectContaining({ file, line: 16, column: 11, rule: "manifest" }),
     ]);
     const text = diskIo(dir);
     await runCheck(meshRequest("istio", dir, { githubActions: true }), text);
@@ -326,7 +326,7 @@ describe("problems planted in the workshop", () => {
         .split("\n")
         .filter((l) => l.startsWith("::")),
     ).toEqual([
-      `::error file=${file},line=18,col=11::unknown field spec.rules[0].backendRefs[0].weigth (did you mean weight?)%0Ahint: the API server would refuse this object (checked against the CRDs the demo applies and --crds)`,
+      `::error file=${file},line=16,col=11::unknown field spec.rules[0].backendRefs[0].weigth (did you mean weight?)%0Ahint: the API server would refuse this object (checked against the CRDs the demo applies and --crds)`,
     ]);
   });
 });

@@ -479,7 +479,9 @@ describe("the workshop's manifests", () => {
 
   it.each(Object.entries(ROUTES))("%s says what the outline says", (file, facts) => {
     const text = read(file);
-    expect(text.startsWith("# "), "starts with a comment").toBe(true);
+    expect(text.startsWith("apiVersion: "), "starts with its apiVersion: no comment header").toBe(
+      true,
+    );
     const docs = parseAllDocuments(text) as unknown as { toJS(): Json }[];
     expect(docs).toHaveLength(1);
     const route = docs[0]?.toJS() as Json;

@@ -1,16 +1,17 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { workspace } from "../run/e2e-helpers.js";
+import { CLI, minimalEnv, ROOT, type Run, workspace } from "../run/e2e-helpers.js";
+import { type FakeCluster, INGRESS_IP } from "./fake-cluster.js";
+
+export { INGRESS_IP };
 
 /** The commands the workshop's cluster steps use: only fakes may answer to these names. */
 export const FAKED = ["kubectl", "helm", "linkerd", "istioctl", "bat", "batcat", "curl", "k3d"];
 
 /** Names that must not come from the real PATH either (they could reach a real cluster). */
 const HIDDEN = [...FAKED, "docker"];
-
-/** The address the fake cluster gives the ingress Gateway (as fake-cli.sh prints it). */
-export const INGRESS_IP = "172.18.0.2";
 
 const FAKE_CLI = fileURLToPath(new URL("fake-cli.sh", import.meta.url));
 
@@ -72,4 +73,71 @@ export function readCalls(file: string): FakeCall[] {
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as FakeCall);
+}
+
+/** The environment that points the fakes at their log and at `cluster`. */
+export function fakeEnv(cluster: FakeCluster, log: string): Record<string, string> {
+  return { WORKSHOP_FAKE_LOG: log, WORKSHOP_FAKE_CLUSTER: cluster.address };
+}
+
+/**
+ * Runs `node dist/cli.js ARGS` in `cwd` without a terminal, without blocking this process (the
+ * fake cluster answers from it), and kills it after `timeout` ms.
+ */
+export function runCli(
+  cwd: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeout = 200_000,
+): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: minimalEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGTERM");
+  }, timeout);
+  return new Promise((resolve) => {
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, ms: performance.now() - started, hung });
+    });
+  });
+}
+
+/** Runs `file args` in `cwd` (the project's root by default) without blocking this process. */
+export function spawnAsync(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(file, [...args], {
+    cwd: cwd ?? ROOT,
+    env: minimalEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => {
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
