@@ -10,7 +10,7 @@ const CLI = path.join(ROOT, "dist", "cli.js");
 afterAll(removeWorkspaces);
 
 /** What every machine has, and the workshop uses. */
-const BASICS = ["bash", "sh", "diff", "head", "clear", "which"];
+const BASICS = ["bash", "sh", "diff", "head", "tail", "sed", "mkdir", "clear", "which"];
 
 /** A directory of fake executables that print a version, to stand for this machine's PATH. */
 function fakeBin(tools: readonly string[]): string {
