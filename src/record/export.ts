@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { stripVTControlCharacters } from "node:util";
 import type { Cast } from "./asciicast.js";
 import { IDLE_TIME_LIMIT } from "./recorder.js";
 
@@ -11,7 +12,15 @@ export interface Chapter {
   readonly time: number;
   /** Seconds on the player's clock, after long pauses are cut to the idle limit. */
   readonly shownTime: number;
+  /**
+   * Seconds in the recording just after the heading itself was written (the marker's
+   * time when it never is): where the page jumps, so the jump shows the heading.
+   */
+  readonly shownAt: number;
 }
+
+/** How many output events after a marker may hold its heading. */
+const HEADING_WITHIN = 8;
 
 /** The markers of a recording, in order, with the times a player shows for them. */
 export function chaptersOf(cast: Cast): Chapter[] {
@@ -19,11 +28,30 @@ export function chaptersOf(cast: Cast): Chapter[] {
   const chapters: Chapter[] = [];
   let previous = 0;
   let cut = 0;
+  let waiting: { chapter: Chapter; left: number; seen: string }[] = [];
   for (const [time, code, data] of cast.events) {
     cut += Math.max(0, time - previous - limit);
     previous = time;
     if (code === "m") {
-      chapters.push({ index: chapters.length, label: data, time, shownTime: time - cut });
+      const chapter = {
+        index: chapters.length,
+        label: data,
+        time,
+        shownTime: time - cut,
+        shownAt: time,
+      };
+      chapters.push(chapter);
+      waiting.push({ chapter, left: HEADING_WITHIN, seen: "" });
+    } else if (code === "o" && waiting.length > 0) {
+      for (const w of waiting) {
+        w.left--;
+        w.seen = (w.seen + stripVTControlCharacters(data)).slice(-4096);
+        if (w.seen.includes(w.chapter.label)) {
+          chapters[w.chapter.index] = { ...w.chapter, shownAt: time + 0.000_001 };
+          w.left = 0;
+        }
+      }
+      waiting = waiting.filter((w) => w.left > 0);
     }
   }
   return chapters;
@@ -83,7 +111,7 @@ const PAGE_SCRIPT = `
   var player = AsciinemaPlayer.create(
     { data: cast.text },
     document.getElementById("player"),
-    { markers: chapters.map(function (c) { return [c.time, c.label]; }), idleTimeLimit: cast.idle, fit: "width" }
+    { markers: chapters.map(function (c) { return [c.shownAt, c.label]; }), idleTimeLimit: cast.idle, fit: "width" }
   );
   window.demoshtsPlayer = player;
   var items = document.querySelectorAll("#chapters li");
@@ -147,7 +175,7 @@ ${nav}
 ${assets.js.replaceAll("</script", "<\\/script")}
 </script>
 <script type="application/json" id="demoshts-cast">${scriptJson({ text: castText, idle })}</script>
-<script type="application/json" id="demoshts-chapters">${scriptJson(chapters.map((c) => ({ time: c.time, label: c.label })))}</script>
+<script type="application/json" id="demoshts-chapters">${scriptJson(chapters.map((c) => ({ time: c.time, shownAt: c.shownAt, label: c.label })))}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

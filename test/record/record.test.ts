@@ -168,9 +168,26 @@ describe("chapters", () => {
     );
     if (!read.ok) throw new Error(read.reason);
     expect(chaptersOf(read.cast)).toEqual([
-      { index: 0, label: "One", time: 1, shownTime: 1 },
-      { index: 1, label: "Two", time: 12, shownTime: 4 },
+      { index: 0, label: "One", time: 1, shownTime: 1, shownAt: 1 },
+      { index: 1, label: "Two", time: 12, shownTime: 4, shownAt: 12 },
     ]);
+  });
+
+  it("jump to just after their heading is written, so the jump shows it", () => {
+    const read = parseCast(
+      [
+        '{"version":2,"width":80,"height":24}',
+        JSON.stringify([1, "o", "before\r\n"]),
+        JSON.stringify([2, "m", "Part two"]),
+        JSON.stringify([2.01, "o", "\r\n"]),
+        JSON.stringify([2.02, "o", "\u001b[1mPart two\u001b[22m\r\n"]),
+      ].join("\n"),
+    );
+    if (!read.ok) throw new Error(read.reason);
+    const [chapter] = chaptersOf(read.cast);
+    expect(chapter?.time).toBe(2);
+    expect(chapter?.shownAt).toBeGreaterThan(2.02);
+    expect(chapter?.shownAt).toBeLessThan(2.03);
   });
 
   it("are listed in the exported page, which no recorded text can break out of", () => {
