@@ -177,6 +177,9 @@ export async function runStaged(
   try {
     code = await runDemo(request, {
       ...deps,
+      ...(deps.cockpit && !ci
+        ? { cockpit: { ...deps.cockpit, alternate: (l) => screen.onAlternate(l) } }
+        : {}),
       stdout: screen.out,
       stderr: screen.err,
       keys: terminal.keys,

@@ -140,6 +140,38 @@ describe("the status line", () => {
     await p.until((r) => r.includes("after-4"), "the next command");
     expect(await p.exited()).toBe(0);
   });
+
+  it("lets a full-screen program scroll its whole screen, and draws nothing over it on a resize", async () => {
+    const cwd = workspace({
+      "demo.sh": [
+        "#@SHOW",
+        "# A full-screen program that scrolls.",
+        `printf '\\e[?1049h\\e[H\\e[2J'; trap 'printf "\\nresized-%s" "$(tput lines)"' WINCH; for i in $(seq 1 30); do printf '\\nrow-%s' "$i"; done; until read -r -t 0.1 _; do :; done; trap - WINCH; printf '\\e[?1049l'`,
+        'echo "after-$((2+2))"',
+        "",
+      ].join("\n"),
+    });
+    const p = startScreen([...FAST, "--status", "demo.sh"], { cwd });
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line");
+    p.write("\r");
+    const full = await p.until((r) => p.alternate() && r.includes("row-30"), "the program's rows");
+    expect(full.slice(-2), "the program scrolls down to the last row").toEqual([
+      "row-29",
+      "row-30",
+    ]);
+    p.resize(70, 14);
+    const resized = await p.until((r) => r.includes("resized-14"), "the program told of it");
+    expect(resized.join("\n"), "no line drawn over the program").not.toMatch(/step/);
+    p.write("\r");
+    await p.until(
+      (r) => !p.alternate() && r.length === 14 && /step 2\/2/.test(last(r)),
+      "the line back, at the new size",
+    );
+    p.write("\r");
+    const done = await p.until((r) => r.includes("after-4"), "the next command");
+    expect(done.slice(0, -1).join("\n"), "no line left behind mid-screen").not.toMatch(/step/);
+    expect(await p.exited()).toBe(0);
+  });
 });
 
 it("shows how far ahead of or behind the rehearsal the talk is", async () => {

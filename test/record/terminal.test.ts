@@ -63,6 +63,37 @@ describe("the screen", () => {
     expect(seen).toEqual(["one\r\ntwo\r\n"]);
   });
 
+  it("tells of a full-screen program just before its screen opens and just after it closes", () => {
+    const { out, screen, pty } = setUp();
+    screen.onAlternate((on) => out.push(on ? "<away>" : "<back>"));
+    pty.emit("a\u001b[?1049h\u001b[Hfull");
+    expect(screen.alternate).toBe(true);
+    pty.emit("more\u001b[?1;1049lb");
+    expect(out).toEqual([
+      "a",
+      "<away>",
+      "\u001b[?1049h\u001b[Hfull",
+      "more\u001b[?1;1049l",
+      "<back>",
+      "b",
+    ]);
+    pty.emit("\u001b[?2004h\u001b[?47h\u001b[?47h");
+    expect(out.slice(6)).toEqual(["\u001b[?2004h", "<away>", "\u001b[?47h\u001b[?47h"]);
+  });
+
+  it("tells of a switch split across reads once it is complete", () => {
+    const { out, screen, pty } = setUp();
+    const told: boolean[] = [];
+    screen.onAlternate((on) => told.push(on));
+    pty.emit("x\u001b[?10");
+    expect(told).toEqual([]);
+    pty.emit("47hy\u001b");
+    expect(told).toEqual([true]);
+    pty.emit("[?1047l");
+    expect(told).toEqual([true, false]);
+    expect(out.join("")).toBe("x\u001b[?1047hy\u001b[?1047l");
+  });
+
   it("writes the pty's lines to a log (not a terminal) with plain line ends", () => {
     const { out, seen, pty } = setUp(false);
     pty.emit("a\r\nb\r\n");
