@@ -186,7 +186,11 @@ export async function runStaged(
       startShell:
         stage.replay !== undefined
           ? (start) => new ReplayShell(start)
-          : (start) => io.startShell(start, (options) => new PtySession(options, terminal)),
+          : (start) =>
+              io.startShell(
+                start,
+                (options) => new PtySession(options, terminal, start.keepOutput === true),
+              ),
       // A replay touches no cluster: the context it was recorded against may be gone.
       ...(stage.replay !== undefined ? { guardContext: async () => ({ ok: true }) } : {}),
       extras,

@@ -238,6 +238,32 @@ it("counts a nested demo's steps in the outer demo's line", async () => {
   expect(await p.exited()).toBe(0);
 });
 
+describe("a report of a talk on a terminal", () => {
+  const demo = [
+    "#@SHOW",
+    `printf '\\e[1mbold-%s\\e[0m\\n' "$((1+1))"; printf 'wait...\\rready-%s\\n' "$((1+2))"`,
+    "seq 1 30",
+    "",
+  ].join("\n");
+
+  it("keeps the end of each command's output as the audience saw it, without escape codes", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startScreen([...FAST, "--report", "json=report.json", "demo.sh"], { cwd, rows: 40 });
+    await p.until((r) => r.some((l) => l.startsWith("$ printf")), "the first command");
+    p.write("\r");
+    await p.until((r) => r.includes("ready-3"), "its output");
+    await p.until((r) => r.includes("$ seq 1 30"), "the second command");
+    p.write("\r");
+    await p.until((r) => r.includes("30"), "its output");
+    expect(await p.exited()).toBe(0);
+    expect(p.rows(), "the terminal showed the output unchanged").toContain("bold-2");
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, "report.json"), "utf8"));
+    const outputs = report.commands.map((c: { output?: string }) => c.output);
+    const seq = Array.from({ length: 20 }, (_, i) => String(i + 11)).join("\n");
+    expect(outputs).toEqual(["bold-2\nready-3", seq]);
+  });
+});
+
 describe("resuming a talk", () => {
   const demo = [
     "#@SHOW",

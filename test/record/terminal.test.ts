@@ -2,7 +2,7 @@ import type { IPty } from "@lydell/node-pty";
 import { describe, expect, it } from "vitest";
 import type { KeyInput } from "../../src/present/keys.js";
 import { Screen } from "../../src/terminal/screen.js";
-import { DONE_MARK, PtyTerminal } from "../../src/terminal/session.js";
+import { DONE_MARK, PtyTerminal, shownText } from "../../src/terminal/session.js";
 
 /** A pty that records what is written to it and lets the test play its output. */
 function fakePty() {
@@ -141,6 +141,21 @@ describe("the pty between bash and the screen", () => {
     expect(await presenter?.next(1_000)).toBe("\r");
     terminal.stop();
     expect(keys.modes).toEqual([true, false]);
+  });
+
+  it("keeps what a command showed, as plain text, only while asked to", () => {
+    const { out, pty, terminal } = setUp();
+    pty.emit("before\r\n");
+    terminal.keep();
+    pty.emit("\u001b[32mok\u001b[0m\r\n10%\r100%\r\nab\bc\u001b]0;title\u0007\r\n");
+    pty.emit(`${DONE_MARK}after`);
+    expect(terminal.takeKept()).toBe("ok\n100%\nac\n");
+    expect(terminal.takeKept()).toBe("");
+    expect(out.join("")).toContain("\u001b[32mok\u001b[0m\r\n10%\r100%");
+  });
+
+  it("turns a terminal's output into the text it leaves on screen", () => {
+    expect(shownText("\u001b(B\u001b[mplain\u001b[K  \r\nwait\rgo\n")).toBe("plain\ngoit\n");
   });
 
   it("follows the window's size, less the rows kept for something else", () => {
