@@ -49,6 +49,8 @@ const ESC = "\u001b";
 export class StatusLine {
   private shown = false;
   private rows = 0;
+  /** A full-screen program has the whole screen: the line is wanted, not drawn. */
+  private away = false;
 
   constructor(
     private readonly out: Output,
@@ -68,6 +70,10 @@ export class StatusLine {
    * there), the screen first scrolls up by one so nothing is lost under the line.
    */
   show(cursorRow?: number): void {
+    if (this.away) {
+      this.shown = true;
+      return;
+    }
     const rows = this.screen.rows();
     if (rows < 3) return;
     let codes = "";
@@ -90,7 +96,7 @@ export class StatusLine {
 
   /** Redraws the text (the clock moved, a step began) where the line is. */
   draw(): void {
-    if (!this.shown) return;
+    if (!this.shown || this.away) return;
     if (this.screen.rows() !== this.rows) this.show();
     else this.out.write(this.line());
   }
@@ -99,9 +105,31 @@ export class StatusLine {
   hide(): void {
     if (!this.shown) return;
     this.shown = false;
-    if (this.nested) return;
+    if (this.nested || this.away) return;
     this.screen.claim?.(undefined);
     this.out.write(`${ESC}7${ESC}[${this.rows};1H${ESC}[2K${ESC}[r${ESC}8`);
+  }
+
+  /**
+   * A full-screen program is taking the screen (written just before it switches to the
+   * alternate screen): the line is cleared and the scroll region released, so the program
+   * gets every row; nothing is drawn until `resume`.
+   */
+  suspend(): void {
+    if (this.away) return;
+    const shown = this.shown;
+    this.hide();
+    this.shown = shown;
+    this.away = true;
+  }
+
+  /** The full-screen program gave the screen back: the line comes back if it was up. */
+  resume(): void {
+    if (!this.away) return;
+    this.away = false;
+    if (!this.shown) return;
+    this.shown = false;
+    this.show();
   }
 
   toggle(): void {

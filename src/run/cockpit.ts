@@ -63,6 +63,8 @@ export interface CockpitDeps {
   /** Where the status line is written: the terminal itself, never a recording. */
   readonly terminal?: Output;
   onResize(listener: () => void): () => void;
+  /** Calls `listener` when a full-screen program takes the screen or gives it back. */
+  readonly alternate?: (listener: (on: boolean) => void) => () => void;
 }
 
 const CHANNEL = "DEMOSHTS_CHANNEL";
@@ -134,6 +136,9 @@ export class Cockpit {
   private ownChannel = false;
   private timer: NodeJS.Timeout | undefined;
   private unresize: (() => void) | undefined;
+  private unalternate: (() => void) | undefined;
+  /** A full-screen program has the screen. */
+  private away = false;
   private running = false;
   private shell: Shell | undefined;
   private saving: Promise<void> = Promise.resolve();
@@ -338,6 +343,11 @@ export class Cockpit {
     });
     this.status?.show();
     this.unresize = this.deps.onResize(() => this.status?.draw());
+    this.unalternate = this.deps.alternate?.((on) => {
+      this.away = on;
+      if (on) this.status?.suspend();
+      else this.status?.resume();
+    });
     this.timer = setInterval(() => {
       if (!this.running) this.status?.draw();
     }, 1000);
@@ -353,6 +363,7 @@ export class Cockpit {
         (w) => this.statusText(w),
         this.request.nested,
       );
+      if (this.away) this.status.suspend();
       this.status.show();
     } else {
       this.status?.toggle();
@@ -466,6 +477,7 @@ export class Cockpit {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.unresize?.();
+    this.unalternate?.();
     this.status?.hide();
     if (this.ownChannel && this.channelDir !== undefined) {
       for (const name of this.deps.files.list(this.channelDir)) {

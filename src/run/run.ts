@@ -83,7 +83,10 @@ export interface RunDeps {
   /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
   guardContext(expected: string): Promise<GuardVerdict>;
   /** What the cockpit needs beyond the above (absent: no cockpit, as in unit tests). */
-  readonly cockpit?: Pick<CockpitDeps, "home" | "files" | "screen" | "terminal" | "onResize">;
+  readonly cockpit?: Pick<
+    CockpitDeps,
+    "home" | "files" | "screen" | "terminal" | "onResize" | "alternate"
+  >;
   /** Shared with the nested demos of this run; the outermost demo owns it. */
   readonly channel: RunChannel;
   /** Is this the outermost demo of the run (not `$SHELL other.md`)? */

@@ -177,13 +177,20 @@ export async function runStaged(
   try {
     code = await runDemo(request, {
       ...deps,
+      ...(deps.cockpit && !ci
+        ? { cockpit: { ...deps.cockpit, alternate: (l) => screen.onAlternate(l) } }
+        : {}),
       stdout: screen.out,
       stderr: screen.err,
       keys: terminal.keys,
       startShell:
         stage.replay !== undefined
           ? (start) => new ReplayShell(start)
-          : (start) => io.startShell(start, (options) => new PtySession(options, terminal)),
+          : (start) =>
+              io.startShell(
+                start,
+                (options) => new PtySession(options, terminal, start.keepOutput === true),
+              ),
       // A replay touches no cluster: the context it was recorded against may be gone.
       ...(stage.replay !== undefined ? { guardContext: async () => ({ ok: true }) } : {}),
       extras,

@@ -7,7 +7,7 @@ export interface ShellRun {
   /** Was the command killed because it ran past its time limit? */
   readonly timedOut: boolean;
   readonly durationMs: number;
-  /** The command's output (its end), when the session keeps it (not on a terminal). */
+  /** The command's output (its end), when the session keeps it for reports. */
   readonly output?: string;
   /** Set when the session itself ended during the command: `exit N`, or bash was killed. */
   readonly ended?: { readonly code: number | null; readonly signal: string | null };

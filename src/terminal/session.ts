@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { stripVTControlCharacters } from "node:util";
 import type { IPty } from "@lydell/node-pty";
 import { type KeyInput, TerminalKeys } from "../present/keys.js";
 import { type BashOptions, BashSession, type Launch } from "../session/bash.js";
@@ -18,7 +19,27 @@ const MARK_WAIT_MS = 250;
 /** How long a possible start of the mark is held back before it is shown after all. */
 const HOLD_MS = 30;
 
+/** How much of a command's output is kept for reports. */
+const KEPT_OUTPUT = 64 * 1024;
+
 type DataListener = (data: Buffer | string) => void;
+
+/** One line as a terminal leaves it: a carriage return or backspace moves back over it. */
+function lineShown(line: string): string {
+  const cells: string[] = [];
+  let column = 0;
+  for (const char of line) {
+    if (char === "\r") column = 0;
+    else if (char === "\b") column = Math.max(0, column - 1);
+    else if (char === "\t" || (char >= " " && char !== "\u007f")) cells[column++] = char;
+  }
+  return cells.join("").trimEnd();
+}
+
+/** What a terminal shows for `raw` output, as plain text: escape codes out, lines as they end up. */
+export function shownText(raw: string): string {
+  return stripVTControlCharacters(raw).split("\n").map(lineShown).join("\n");
+}
 
 function signalName(signal: number): string {
   const entry = Object.entries(constants.signals).find(([, n]) => n === signal);
@@ -44,6 +65,9 @@ export class PtyTerminal {
   private marks = 0;
   private markWaiters = new Set<() => void>();
   private reserved = 0;
+  /** What bash's terminal showed from `keep()` to the next mark, for a report. */
+  private kept = "";
+  private keeping = false;
   private readonly stopResize: () => void;
   private readonly onInput = (data: Buffer | string): void => this.input_(data.toString());
   /** The presenter's keys, read from the real terminal (undefined without one). */
@@ -141,6 +165,20 @@ export class PtyTerminal {
     this.fit();
   }
 
+  /** Keeps what bash's terminal shows from now to the next mark (its end), for a report. */
+  keep(): void {
+    this.kept = "";
+    this.keeping = true;
+  }
+
+  /** What was kept, as plain text; keeping stops. */
+  takeKept(): string {
+    const raw = this.kept;
+    this.kept = "";
+    this.keeping = false;
+    return shownText(raw);
+  }
+
   /** How many commands have finished showing their output. */
   get marksSeen(): number {
     return this.marks;
@@ -208,6 +246,7 @@ export class PtyTerminal {
     for (let at = text.indexOf(DONE_MARK); at >= 0; at = text.indexOf(DONE_MARK)) {
       this.show(text.slice(0, at));
       text = text.slice(at + DONE_MARK.length);
+      this.keeping = false;
       this.marks++;
       for (const waiter of [...this.markWaiters]) waiter();
     }
@@ -230,7 +269,16 @@ export class PtyTerminal {
   }
 
   private show(text: string): void {
-    if (text !== "") this.screen.terminalOutput(text);
+    if (text === "") return;
+    this.screen.terminalOutput(text);
+    if (!this.keeping) return;
+    let kept = this.kept + text;
+    if (kept.length > KEPT_OUTPUT) {
+      // Cut at a line's start, where no escape sequence can be cut in two.
+      kept = kept.slice(-KEPT_OUTPUT);
+      kept = kept.slice(kept.indexOf("\n") + 1);
+    }
+    this.kept = kept;
   }
 }
 
@@ -239,22 +287,31 @@ export class PtyTerminal {
  * request/answer protocol as the direct session; only bash's terminal differs.
  */
 export class PtySession extends BashSession {
+  /**
+   * `keepOutput`: keep the end of each command's output for reports, from what its terminal
+   * shows (the pty is a terminal either way, so keeping it changes nothing for the command).
+   */
   constructor(
     options: BashOptions,
     private readonly terminal: PtyTerminal,
+    private readonly keepOutput = false,
   ) {
-    super({ ...options, launch: terminal.launch, doneMark: DONE_MARK });
+    // Output is kept from the pty here: passing it through pipes has no place on a terminal.
+    const { tee: _piped, ...rest } = options;
+    super({ ...rest, launch: terminal.launch, doneMark: DONE_MARK });
   }
 
   override async run(command: string, options?: RunOptions): Promise<ShellRun> {
     const seen = this.terminal.marksSeen;
+    if (this.keepOutput) this.terminal.keep();
     this.terminal.forward(true);
     try {
       const run = await super.run(command, options);
       if (!run.ended) await this.terminal.waitForMark(seen + 1);
-      return run;
+      return this.keepOutput ? { ...run, output: this.terminal.takeKept() } : run;
     } finally {
       this.terminal.forward(false);
+      if (this.keepOutput) this.terminal.takeKept();
     }
   }
 }

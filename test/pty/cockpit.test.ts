@@ -140,6 +140,38 @@ describe("the status line", () => {
     await p.until((r) => r.includes("after-4"), "the next command");
     expect(await p.exited()).toBe(0);
   });
+
+  it("lets a full-screen program scroll its whole screen, and draws nothing over it on a resize", async () => {
+    const cwd = workspace({
+      "demo.sh": [
+        "#@SHOW",
+        "# A full-screen program that scrolls.",
+        `printf '\\e[?1049h\\e[H\\e[2J'; trap 'printf "\\nresized-%s" "$(tput lines)"' WINCH; for i in $(seq 1 30); do printf '\\nrow-%s' "$i"; done; until read -r -t 0.1 _; do :; done; trap - WINCH; printf '\\e[?1049l'`,
+        'echo "after-$((2+2))"',
+        "",
+      ].join("\n"),
+    });
+    const p = startScreen([...FAST, "--status", "demo.sh"], { cwd });
+    await p.until((r) => /step 1\/2/.test(last(r)), "the line");
+    p.write("\r");
+    const full = await p.until((r) => p.alternate() && r.includes("row-30"), "the program's rows");
+    expect(full.slice(-2), "the program scrolls down to the last row").toEqual([
+      "row-29",
+      "row-30",
+    ]);
+    p.resize(70, 14);
+    const resized = await p.until((r) => r.includes("resized-14"), "the program told of it");
+    expect(resized.join("\n"), "no line drawn over the program").not.toMatch(/step/);
+    p.write("\r");
+    await p.until(
+      (r) => !p.alternate() && r.length === 14 && /step 2\/2/.test(last(r)),
+      "the line back, at the new size",
+    );
+    p.write("\r");
+    const done = await p.until((r) => r.includes("after-4"), "the next command");
+    expect(done.slice(0, -1).join("\n"), "no line left behind mid-screen").not.toMatch(/step/);
+    expect(await p.exited()).toBe(0);
+  });
 });
 
 it("shows how far ahead of or behind the rehearsal the talk is", async () => {
@@ -204,6 +236,32 @@ it("counts a nested demo's steps in the outer demo's line", async () => {
   p.write("\r");
   await p.until((r) => r.includes("last-4"), "the last output");
   expect(await p.exited()).toBe(0);
+});
+
+describe("a report of a talk on a terminal", () => {
+  const demo = [
+    "#@SHOW",
+    `printf '\\e[1mbold-%s\\e[0m\\n' "$((1+1))"; printf 'wait...\\rready-%s\\n' "$((1+2))"`,
+    "seq 1 30",
+    "",
+  ].join("\n");
+
+  it("keeps the end of each command's output as the audience saw it, without escape codes", async () => {
+    const cwd = workspace({ "demo.sh": demo });
+    const p = startScreen([...FAST, "--report", "json=report.json", "demo.sh"], { cwd, rows: 40 });
+    await p.until((r) => r.some((l) => l.startsWith("$ printf")), "the first command");
+    p.write("\r");
+    await p.until((r) => r.includes("ready-3"), "its output");
+    await p.until((r) => r.includes("$ seq 1 30"), "the second command");
+    p.write("\r");
+    await p.until((r) => r.includes("30"), "its output");
+    expect(await p.exited()).toBe(0);
+    expect(p.rows(), "the terminal showed the output unchanged").toContain("bold-2");
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, "report.json"), "utf8"));
+    const outputs = report.commands.map((c: { output?: string }) => c.output);
+    const seq = Array.from({ length: 20 }, (_, i) => String(i + 11)).join("\n");
+    expect(outputs).toEqual(["bold-2\nready-3", seq]);
+  });
 });
 
 describe("resuming a talk", () => {

@@ -2,7 +2,7 @@ import type { IPty } from "@lydell/node-pty";
 import { describe, expect, it } from "vitest";
 import type { KeyInput } from "../../src/present/keys.js";
 import { Screen } from "../../src/terminal/screen.js";
-import { DONE_MARK, PtyTerminal } from "../../src/terminal/session.js";
+import { DONE_MARK, PtyTerminal, shownText } from "../../src/terminal/session.js";
 
 /** A pty that records what is written to it and lets the test play its output. */
 function fakePty() {
@@ -63,6 +63,37 @@ describe("the screen", () => {
     expect(seen).toEqual(["one\r\ntwo\r\n"]);
   });
 
+  it("tells of a full-screen program just before its screen opens and just after it closes", () => {
+    const { out, screen, pty } = setUp();
+    screen.onAlternate((on) => out.push(on ? "<away>" : "<back>"));
+    pty.emit("a\u001b[?1049h\u001b[Hfull");
+    expect(screen.alternate).toBe(true);
+    pty.emit("more\u001b[?1;1049lb");
+    expect(out).toEqual([
+      "a",
+      "<away>",
+      "\u001b[?1049h\u001b[Hfull",
+      "more\u001b[?1;1049l",
+      "<back>",
+      "b",
+    ]);
+    pty.emit("\u001b[?2004h\u001b[?47h\u001b[?47h");
+    expect(out.slice(6)).toEqual(["\u001b[?2004h", "<away>", "\u001b[?47h\u001b[?47h"]);
+  });
+
+  it("tells of a switch split across reads once it is complete", () => {
+    const { out, screen, pty } = setUp();
+    const told: boolean[] = [];
+    screen.onAlternate((on) => told.push(on));
+    pty.emit("x\u001b[?10");
+    expect(told).toEqual([]);
+    pty.emit("47hy\u001b");
+    expect(told).toEqual([true]);
+    pty.emit("[?1047l");
+    expect(told).toEqual([true, false]);
+    expect(out.join("")).toBe("x\u001b[?1047hy\u001b[?1047l");
+  });
+
   it("writes the pty's lines to a log (not a terminal) with plain line ends", () => {
     const { out, seen, pty } = setUp(false);
     pty.emit("a\r\nb\r\n");
@@ -110,6 +141,21 @@ describe("the pty between bash and the screen", () => {
     expect(await presenter?.next(1_000)).toBe("\r");
     terminal.stop();
     expect(keys.modes).toEqual([true, false]);
+  });
+
+  it("keeps what a command showed, as plain text, only while asked to", () => {
+    const { out, pty, terminal } = setUp();
+    pty.emit("before\r\n");
+    terminal.keep();
+    pty.emit("\u001b[32mok\u001b[0m\r\n10%\r100%\r\nab\bc\u001b]0;title\u0007\r\n");
+    pty.emit(`${DONE_MARK}after`);
+    expect(terminal.takeKept()).toBe("ok\n100%\nac\n");
+    expect(terminal.takeKept()).toBe("");
+    expect(out.join("")).toContain("\u001b[32mok\u001b[0m\r\n10%\r100%");
+  });
+
+  it("turns a terminal's output into the text it leaves on screen", () => {
+    expect(shownText("\u001b(B\u001b[mplain\u001b[K  \r\nwait\rgo\n")).toBe("plain\ngoit\n");
   });
 
   it("follows the window's size, less the rows kept for something else", () => {

@@ -138,6 +138,28 @@ describe("--report", () => {
     expect(report.commands[0].output).toBe(lines);
   });
 
+  it("keeps each command's output, without escape codes, from a recorded run's terminal", () => {
+    const cwd = workspace({
+      "colour.sh": [
+        "#@SHOW",
+        `printf '\\e[31mred-%s\\e[0m\\n' "$((1+1))"; printf 'wait...\\rready-%s\\n' "$((1+2))"`,
+        "",
+      ].join("\n"),
+    });
+    const run = demoshts(cwd, [
+      "--ci",
+      "--record",
+      "t.cast",
+      "--report",
+      "json=r.json",
+      "colour.sh",
+    ]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("\u001b[31mred-2\u001b[0m");
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, "r.json"), "utf8"));
+    expect(report.commands[0].output).toBe("red-2\nready-3");
+  });
+
   it("refuses a kind it does not know, before running anything", () => {
     const cwd = files();
     const run = demoshts(cwd, ["--report", "xml=r.xml", "demo.md"]);
