@@ -64,6 +64,7 @@ async function perCommand(file, argsFor) {
 try {
   const bash = await perCommand("bash", (f) => ["--noprofile", "--norc", f]);
   const demo = await perCommand(process.execPath, (f) => [CLI, "--no-blurb", f]);
+  const direct = await perCommand(process.execPath, (f) => [CLI, "--no-blurb", "--no-pty", f]);
   const over = demo.perCommand - bash.perCommand;
   console.log(
     `hidden commands in presenter mode on a pty (${COMMANDS} commands, median of ${RUNS}):`,
@@ -72,6 +73,11 @@ try {
   console.log(`  demoshts         ${demo.perCommand.toFixed(3)} ms/command`);
   console.log(
     `  over bare bash   ${over.toFixed(3)} ms/command (target <= ${TARGET_MS}): ${over <= TARGET_MS ? "ok" : "OVER"}`,
+  );
+  const overDirect = direct.perCommand - bash.perCommand;
+  console.log(`  --no-pty         ${direct.perCommand.toFixed(3)} ms/command`);
+  console.log(
+    `  over bare bash   ${overDirect.toFixed(3)} ms/command, the session sharing the terminal`,
   );
 } catch (error) {
   console.error(`bench: ${error.message}`);

@@ -94,12 +94,14 @@ async function planSteps(
 }
 
 function fileChannel(dir: string, files: RunFiles, status: () => boolean): Channel {
+  // Hidden commands in a row share one position: it is written only when it changes.
+  let written: string | undefined;
   return {
     writePosition(position) {
-      files.write(
-        path.join(dir, "position.json"),
-        JSON.stringify({ ...position, status: status() }),
-      );
+      const text = JSON.stringify({ ...position, status: status() });
+      if (text === written) return;
+      files.write(path.join(dir, "position.json"), text);
+      written = text;
     },
     takeNested() {
       const found: NestedRun[] = [];
@@ -157,7 +159,11 @@ export class Cockpit {
         this.running = false;
         this.tracker.finished(p, result, failure);
         this.status?.show();
-        this.saveState();
+        // Asking bash for its state takes tens of milliseconds, which a run of hidden
+        // commands must not pay after each of them: the state is saved after shown
+        // commands. A resume then runs again the hidden commands after the last shown one,
+        // on a state taken before them, so state and position always agree.
+        if (p.display !== "hidden") this.saveState();
       },
     };
   }
@@ -375,7 +381,7 @@ export class Cockpit {
     this.tracker.started();
   }
 
-  /** Saves where the talk is and the session's state, after each step; never half-written. */
+  /** Saves where the talk is and the session's state; never half-written. */
   private saveState(): void {
     const file = this.statePath;
     const shell = this.shell;
