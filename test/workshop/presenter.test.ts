@@ -304,8 +304,9 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       if (point.command) {
         // The runner ends the command's line as soon as it takes the key, and lets go of the
         // terminal in that same turn: once that newline shows, raw mode means the next step.
+        // The next command may be typed out in the same burst: the search for its anchor
+        // goes on from this command's own text, never from the end of what came.
         await until(`the newline after ${point.what}`, () => rawOut.indexOf("\n", mark) >= 0);
-        cursor = seen().length;
       }
     }
     const status = await exited;
