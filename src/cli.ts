@@ -17,14 +17,13 @@ import {
   readSync,
   renameSync,
   rmSync,
-  statSync,
   writeSync,
 } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { isatty } from "node:tty";
 import { fileURLToPath } from "node:url";
-import { readRegularFile } from "./cli/files.js";
+import { kindOf, listDir, readRegularFile, which } from "./cli/files.js";
 import { main } from "./cli/main.js";
 import { TerminalKeys } from "./present/keys.js";
 import type { FileData } from "./reader/read.js";
@@ -421,34 +420,9 @@ try {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
     now: () => Date.now(),
-    kindOf: (file) => {
-      try {
-        const stat = statSync(file);
-        return stat.isDirectory() ? "dir" : "file";
-      } catch {
-        return undefined;
-      }
-    },
-    listDir: (dir) => {
-      try {
-        return readdirSync(dir);
-      } catch {
-        return [];
-      }
-    },
-    which: (name, pathEnv) => {
-      for (const dir of pathEnv.split(path.delimiter)) {
-        if (dir === "") continue;
-        const candidate = path.join(dir, name);
-        try {
-          accessSync(candidate, constants.X_OK);
-          if (statSync(candidate).isFile()) return candidate;
-        } catch {
-          // Not here.
-        }
-      }
-      return undefined;
-    },
+    kindOf,
+    listDir,
+    which,
     runVersion: async (file, args, timeoutMs) => {
       // Loaded only by doctor: execa is not needed to run or check a demo.
       const { execa } = await import("execa");

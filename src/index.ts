@@ -1,15 +1,9 @@
-/**
- * demoshts as a library: read a demo, plan it (the dry run), check it, or run it
- * unattended. Like the CLI, this module is an edge: it reads files from disk,
- * and its defaults (working directory, environment, output) come from the process.
- */
-import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CheckIo } from "./check/check.js";
 import type { Finding } from "./check/report.js";
-import { readRegularFile } from "./cli/files.js";
+import { kindOf, listDir, readRegularFile, which } from "./cli/files.js";
 import type { PlanRecord } from "./plan/plan.js";
 import { type LoadResult, loadScript } from "./reader/load.js";
 import type { FileData, ReadHost } from "./reader/read.js";
@@ -133,33 +127,9 @@ export async function check(file: string, options: CheckOptions = {}): Promise<C
     stderr: silent,
     cwd: host(options).cwd,
     readFile,
-    kindOf: (file) => {
-      try {
-        return statSync(file).isDirectory() ? "dir" : "file";
-      } catch {
-        return undefined;
-      }
-    },
-    listDir: (dir) => {
-      try {
-        return readdirSync(dir);
-      } catch {
-        return [];
-      }
-    },
-    which: (name, pathEnv) => {
-      for (const dir of pathEnv.split(path.delimiter)) {
-        if (dir === "") continue;
-        const candidate = path.join(dir, name);
-        try {
-          accessSync(candidate, constants.X_OK);
-          if (statSync(candidate).isFile()) return candidate;
-        } catch {
-          // Not here.
-        }
-      }
-      return undefined;
-    },
+    kindOf,
+    listDir,
+    which,
   };
   const analysis = await analyzeDemo(
     {

@@ -1,4 +1,15 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import * as path from "node:path";
 import { MAX_FILE_BYTES } from "../reader/limits.js";
 
 export type BoundedRead = { ok: true; data: Uint8Array } | { ok: false; reason: string };
@@ -65,4 +76,37 @@ export function readRegularFile(file: string, limit = MAX_FILE_BYTES): BoundedRe
 function tooBig(size: number, limit: number): string {
   const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
   return `it is larger than ${mib(limit)} (${size > limit ? `at least ${mib(size)}` : mib(size)})`;
+}
+
+/** "file", "dir", or undefined when nothing is at the path. */
+export function kindOf(file: string): "file" | "dir" | undefined {
+  try {
+    return statSync(file).isDirectory() ? "dir" : "file";
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names in a directory; none when it cannot be read. */
+export function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Where an executable `name` is on `pathEnv` (a PATH value), if anywhere. */
+export function which(name: string, pathEnv: string): string | undefined {
+  for (const dir of pathEnv.split(path.delimiter)) {
+    if (dir === "") continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
 }
