@@ -7,6 +7,7 @@
  * becomes call-stack depth. Executes nothing.
  */
 import { createRequire } from "node:module";
+import { setFlagsFromString } from "node:v8";
 import type { Language, Parser, Tree } from "web-tree-sitter";
 
 /** A piece of a word, as the shell builds it. */
@@ -109,6 +110,11 @@ let loading: Promise<ShellSyntax> | undefined;
 /** Loads the bash grammar once per process (about 50 ms) and returns the parser. */
 export function loadShellSyntax(): Promise<ShellSyntax> {
   loading ??= (async () => {
+    // The grammar's lexer is one 160 KB WebAssembly function: its first few
+    // calls make V8 recompile it with its optimizing compiler, which takes
+    // about 0.7 s of CPU and 60 MB and delays the exit of even a short check.
+    // The baseline compiler's code parses a 100,000-line demo no slower.
+    setFlagsFromString("--liftoff-only");
     const { Parser: TsParser, Language } = await import("web-tree-sitter");
     await TsParser.init();
     const wasm = createRequire(import.meta.url).resolve("tree-sitter-bash/tree-sitter-bash.wasm");
