@@ -10,6 +10,8 @@ import {
   CrdFileError,
   type CrdVersionSchema,
   crdsFromYaml,
+  type ParsedYaml,
+  parseYaml,
   SchemaSet,
   validateManifests,
 } from "../kube/schema.js";
@@ -55,7 +57,7 @@ import {
   fileUses,
   unwrap,
 } from "./rules.js";
-import { kustomizationResources, summarizeYaml, type YamlSummary } from "./yaml.js";
+import { kustomizationResources, summarizeYaml } from "./yaml.js";
 
 export type { Finding } from "./report.js";
 
@@ -106,7 +108,9 @@ export const CHECK_EXIT = { clean: 0, errors: 1, cannotCheck: 2 } as const;
 /** A glob matching more paths than this is not followed. */
 const MAX_GLOB = 1000;
 /** How many parsed texts are kept for reuse. */
-const PARSED_KEPT = 512;
+const PARSED_KEPT = 128;
+/** How many texts parsed ahead (those that define functions...) are kept until their command comes. */
+const LEARNT_KEPT = 4096;
 /** Only a text with one of these in it can define a function or an alias, or test for a command. */
 const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b|\bwhich\b/;
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -199,6 +203,8 @@ class Analyzer {
   private readonly seen = new Set<string>();
   /** The last texts parsed (a macro's body or a repeated command is parsed once). */
   private readonly parsed = new Map<string, ShellScan>();
+  /** Texts parsed to learn what the scripts define, kept until their command comes. */
+  private readonly learnt = new Map<string, ShellScan>();
   private readonly functions = new Set<string>();
   private readonly aliases = new Set<string>();
   private readonly hooks = new Set<string>();
@@ -261,12 +267,13 @@ class Analyzer {
     if (scan) {
       this.parsed.delete(text);
     } else {
-      scan = this.syntax.scan(text);
+      scan = this.learnt.get(text) ?? this.syntax.scan(text);
       if (this.parsed.size >= PARSED_KEPT) {
         const oldest = this.parsed.keys().next().value;
         if (oldest !== undefined) this.parsed.delete(oldest);
       }
     }
+    this.learnt.delete(text);
     this.parsed.set(text, scan);
     return scan;
   }
@@ -290,7 +297,8 @@ class Analyzer {
 
   private learnDefinitions(text: string): void {
     if (!MAY_DEFINE.test(text)) return;
-    const scan = this.parse(text);
+    const scan = this.learnt.get(text) ?? this.parsed.get(text) ?? this.syntax.scan(text);
+    if (this.learnt.size < LEARNT_KEPT) this.learnt.set(text, scan);
     for (const f of scan.functions) this.functions.add(f.name);
     for (const name of scan.tested) this.guarded.add(name);
     const literal: KnownEnv = new Map();
@@ -311,6 +319,7 @@ class Analyzer {
 
   /** Reports what the `$SHELL` commands the dry run did not plan would: it has had its say. */
   settleNested(): void {
+    if (this.unplanned.size === 0) return;
     const held = [...this.unplanned.values()];
     this.unplanned.clear();
     for (const findings of held) for (const f of findings) this.add(f);
@@ -480,8 +489,8 @@ class Analyzer {
       }
       case "copy": {
         const targets = this.quietPaths(creation.target, "", scope);
-        if (!targets || targets.length !== 1) return;
-        const target = targets[0] as string;
+        const target = targets?.length === 1 ? targets[0] : undefined;
+        if (target === undefined) return;
         const into =
           creation.into ||
           known(creation.target)?.endsWith("/") ||
@@ -995,7 +1004,11 @@ class Analyzer {
   // YAML and manifests, once every command has been seen
 
   checkYaml(extraCrds: readonly CrdVersionSchema[]): void {
-    const summaries = new Map<string, { use: YamlUse; text: string; summary: YamlSummary }>();
+    // Each text is parsed once, and kept for the second pass only when it is to be
+    // validated (files of CRDs alone, often large, are not).
+    const toValidate = new Map<string, { use: YamlUse; parsed: ParsedYaml }>();
+    const crds: CrdVersionSchema[] = [];
+    const crdFiles = new Set<string>();
     for (const [absolute, use] of this.yaml) {
       const text = this.text(absolute);
       if (typeof text !== "string") {
@@ -1009,7 +1022,8 @@ class Analyzer {
         });
         continue;
       }
-      const summary = summarizeYaml(text);
+      const parsed = parseYaml(text);
+      const summary = summarizeYaml(parsed);
       for (const error of summary.errors) {
         this.add({
           severity: "error",
@@ -1021,14 +1035,13 @@ class Analyzer {
           rule: "yaml-syntax",
         });
       }
-      if (summary.errors.length === 0) summaries.set(absolute, { use, text, summary });
-    }
-    const crds: CrdVersionSchema[] = [];
-    const crdFiles = new Set<string>();
-    for (const [absolute, { use, text }] of summaries) {
+      if (summary.errors.length > 0) continue;
+      const validated = use.validate || (use.validateIfKubernetes && summary.allKubernetes);
+      // CRDs are schemas, not objects to check against one: crdsFromYaml reads the applied ones.
+      if (validated && !summary.allCrds) toValidate.set(absolute, { use, parsed });
       if (!use.crdSource) continue;
       try {
-        const found = cachedCrds(text, use.label);
+        const found = cachedCrds(text, use.label, parsed);
         for (const crd of found) crds.push(crd);
         crdFiles.add(absolute);
       } catch (error) {
@@ -1045,11 +1058,8 @@ class Analyzer {
       }
     }
     const schemas = new SchemaSet(crds).add(extraCrds);
-    for (const [absolute, { use, text, summary }] of summaries) {
-      if (!use.validate && !(use.validateIfKubernetes && summary.allKubernetes)) continue;
-      // CRDs are schemas, not objects to check against one: crdsFromYaml reads the applied ones.
-      if (summary.allCrds) continue;
-      const report = validateManifests(text, use.label, schemas);
+    for (const [absolute, { use, parsed }] of toValidate) {
+      const report = validateManifests(parsed, use.label, schemas);
       for (const problem of report.problems) {
         this.add({
           severity: "error",
@@ -1088,13 +1098,13 @@ function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
 }
 
 /** CRDs read before, by file and text (see memo). */
-const crdsOf = memo(64, (key) => {
+const crdsOf = memo(64, (key, parsed: ParsedYaml | undefined) => {
   const cut = key.indexOf("\u0000");
-  return crdsFromYaml(key.slice(cut + 1), key.slice(0, cut));
+  return crdsFromYaml(parsed ?? key.slice(cut + 1), key.slice(0, cut));
 });
 
-function cachedCrds(text: string, label: string): CrdVersionSchema[] {
-  return crdsOf(`${label}\u0000${text}`);
+function cachedCrds(text: string, label: string, parsed?: ParsedYaml): CrdVersionSchema[] {
+  return crdsOf(`${label}\u0000${text}`, parsed);
 }
 
 function readerFinding(d: Diagnostic): Finding {

@@ -152,15 +152,21 @@ function yamlPosition(
   return { line: pos.line, column: pos.col };
 }
 
-function parseYaml(text: string) {
+/** A YAML text's documents, parsed once for every function below that reads it. */
+export interface ParsedYaml {
+  readonly lineCounter: LineCounter;
+  readonly docs: readonly Document[];
+}
+
+export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, merge: true });
   return { lineCounter, docs: Array.from(docs) };
 }
 
 /** Every CRD (apiextensions.k8s.io/v1 CustomResourceDefinition) document found in a YAML text. */
-export function crdsFromYaml(text: string, file: string): CrdVersionSchema[] {
-  const { lineCounter, docs } = parseYaml(text);
+export function crdsFromYaml(text: string | ParsedYaml, file: string): CrdVersionSchema[] {
+  const { lineCounter, docs } = typeof text === "string" ? parseYaml(text) : text;
   const found: CrdVersionSchema[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
@@ -598,8 +604,12 @@ function checkObject(cx: Context, object: unknown, at: Segment[]): void {
 }
 
 /** Parses a multi-document YAML manifest file and validates every document whose kind has a CRD in the set. */
-export function validateManifests(text: string, file: string, schemas: SchemaSet): ManifestReport {
-  const { lineCounter, docs } = parseYaml(text);
+export function validateManifests(
+  text: string | ParsedYaml,
+  file: string,
+  schemas: SchemaSet,
+): ManifestReport {
+  const { lineCounter, docs } = typeof text === "string" ? parseYaml(text) : text;
   const report: ManifestReport = { problems: [], notValidated: [], documents: 0 };
   for (const doc of docs) {
     if (doc.errors.length > 0) {
