@@ -21,6 +21,7 @@ import type { LoadOptions } from "../reader/load.js";
 import type { FileData, ReadHost } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
 import { BUILTINS, KEYWORDS } from "../shell/commands.js";
+import { type Creation, createdBy } from "../shell/creates.js";
 import {
   type ExpandOptions,
   expandWord,
@@ -49,14 +50,7 @@ import {
   sortFindings,
   summarize,
 } from "./report.js";
-import {
-  type Creation,
-  createdBy,
-  type FileRole,
-  type FileUse,
-  fileUses,
-  unwrap,
-} from "./rules.js";
+import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
 import { kustomizationResources, summarizeYaml } from "./yaml.js";
 
 export type { Finding } from "./report.js";

@@ -69,6 +69,18 @@ export interface Condition {
   readonly present: boolean;
 }
 
+/**
+ * One way through a choice the text makes: `if`/`elif`/`else`, `case`, the two
+ * sides of `||`, or the inside of a subshell (`( )`, `$( )`), whose changes to
+ * variables stay inside it.
+ */
+export interface Arm {
+  /** The choice (or subshell), numbered in the text. */
+  readonly id: number;
+  /** Which way through it; -1 inside a subshell. */
+  readonly arm: number;
+}
+
 /** One simple command: `NAME=value ... word word ... redirections`. */
 export interface SimpleCommand {
   readonly assignments: readonly Word[];
@@ -83,6 +95,10 @@ export interface SimpleCommand {
   readonly conditions: readonly Condition[];
   /** Its standard input is the heredoc of the command before it in a pipeline (`cat <<EOF | cmd`). */
   readonly pipedHeredoc: Heredoc | undefined;
+  /** Its standard input is the output of the stage before it in a pipeline. */
+  readonly pipedInput: boolean;
+  /** The choices it is inside, outermost first: see `mayFollow`. */
+  readonly arms: readonly Arm[];
 }
 
 export interface FunctionDefinition {
@@ -174,6 +190,21 @@ interface After {
 interface Context {
   readonly inFunction: boolean;
   readonly conditions: readonly Condition[];
+  readonly arms: readonly Arm[];
+  readonly pipedInput?: boolean;
+}
+
+/**
+ * Whether what a command at `earlier` arms changed (a variable) can still hold
+ * when a later command of the same text, at `later` arms, runs: not from
+ * another way through the same choice, nor from inside a subshell it is not in.
+ */
+export function mayFollow(earlier: readonly Arm[], later: readonly Arm[]): boolean {
+  return earlier.every((e) =>
+    e.arm < 0
+      ? later.some((l) => l.id === e.id)
+      : !later.some((l) => l.id === e.id && l.arm !== e.arm),
+  );
 }
 
 type Task =
@@ -225,15 +256,29 @@ class Scanner {
   readonly functions: FunctionDefinition[] = [];
   readonly tested: string[] = [];
   private readonly tasks: Task[] = [];
+  private choices = 0;
 
   constructor(private readonly text: string) {}
 
   run(root: Node): void {
-    this.tasks.push({ kind: "visit", node: root, ctx: { inFunction: false, conditions: [] } });
+    this.tasks.push({
+      kind: "visit",
+      node: root,
+      ctx: { inFunction: false, conditions: [], arms: [] },
+    });
     for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
       if (task.kind === "emit") this.commands.push(task.command);
       else this.visit(task.node, task.ctx, task.piped);
     }
+  }
+
+  /** A context one way (`arm`) through a new choice, or (arm -1) inside a new subshell. */
+  private arm(ctx: Context, id: number, arm: number): Context {
+    return { ...ctx, pipedInput: false, arms: [...ctx.arms, { id, arm }] };
+  }
+
+  private subshell(ctx: Context): Context {
+    return this.arm(ctx, this.choices++, -1);
   }
 
   /** Visits these nodes next, in order. */
@@ -300,6 +345,19 @@ class Scanner {
       case "for_statement":
         this.forStatement(node, ctx);
         return;
+      case "subshell":
+        this.later(children(node), this.subshell(ctx));
+        return;
+      case "case_statement": {
+        const id = this.choices++;
+        const kids = children(node);
+        for (let i = kids.length - 1; i >= 0; i--) {
+          const kid = kids[i] as Node;
+          const inArm = kid.type === "case_item" ? this.arm(ctx, id, i) : ctx;
+          this.tasks.push({ kind: "visit", node: kid, ctx: inArm });
+        }
+        return;
+      }
       case "heredoc_body":
       case "comment":
         return;
@@ -327,9 +385,11 @@ class Scanner {
         inFunction: ctx.inFunction,
         conditions: ctx.conditions,
         pipedHeredoc: piped,
+        pipedInput: ctx.pipedInput === true,
+        arms: ctx.arms,
       },
     });
-    this.later(substitutions, ctx);
+    if (substitutions.length > 0) this.later(substitutions, this.subshell(ctx));
   }
 
   /** A `command` node, with the redirections written after it (`redirected_statement`). */
@@ -499,7 +559,7 @@ class Scanner {
       this.functions.push({ name: name.text, offset: node.startIndex, conditions: ctx.conditions });
     }
     const body = node.childForFieldName("body");
-    if (body) this.later([body], { inFunction: true, conditions: ctx.conditions });
+    if (body) this.later([body], { ...ctx, inFunction: true, pipedInput: false });
   }
 
   private forStatement(node: Node, ctx: Context): void {
@@ -522,18 +582,22 @@ class Scanner {
     const visits: { node: Node; ctx: Context }[] = [];
     let branch: Condition | undefined;
     let phase: "test" | "body" = "test";
+    // Clause 0 is the first test's then; each elif (its test and its then) and the else one more.
+    const id = this.choices++;
+    let clause = 0;
+    const inClause = (): Context => (clause === 0 ? ctx : this.arm(ctx, id, clause));
     const startTest = (base: readonly Condition[]) => {
       conditions = base;
       tests = [];
       phase = "test";
     };
     const endTest = () => {
-      for (const t of tests) visits.push({ node: t, ctx: { ...ctx, conditions } });
+      for (const t of tests) visits.push({ node: t, ctx: { ...inClause(), conditions } });
       branch = testedCondition(tests);
       phase = "body";
     };
     const inBody = (): Context => ({
-      ...ctx,
+      ...this.arm(ctx, id, clause),
       conditions: branch ? [...conditions, branch] : conditions,
     });
     const otherwise = (): readonly Condition[] =>
@@ -543,9 +607,10 @@ class Scanner {
       if (child.type === "then") endTest();
       else if (child.type === "elif_clause" || child.type === "else_clause") {
         const base = otherwise();
+        clause++;
         if (child.type === "else_clause") {
           for (const c of children(child)) {
-            if (c.isNamed) visits.push({ node: c, ctx: { ...ctx, conditions: base } });
+            if (c.isNamed) visits.push({ node: c, ctx: { ...inClause(), conditions: base } });
           }
           continue;
         }
@@ -589,8 +654,14 @@ class Scanner {
             ],
           }
         : ctx;
-    this.tasks.push({ kind: "visit", node: right, ctx: rightCtx });
-    this.tasks.push({ kind: "visit", node: left, ctx });
+    // `A || B`: B runs where A failed, so what A set (or not) is another way from B's.
+    const id = op === "||" ? this.choices++ : -1;
+    this.tasks.push({
+      kind: "visit",
+      node: right,
+      ctx: id < 0 ? rightCtx : this.arm(rightCtx, id, 1),
+    });
+    this.tasks.push({ kind: "visit", node: left, ctx: id < 0 ? ctx : this.arm(ctx, id, 0) });
   }
 
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
@@ -598,7 +669,13 @@ class Scanner {
     const stages = node.namedChildren.filter((c) => c.type !== "comment");
     for (let i = stages.length - 1; i >= 0; i--) {
       const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : first;
-      this.tasks.push({ kind: "visit", node: stages[i] as Node, ctx, ...(piped ? { piped } : {}) });
+      const stageCtx = i > 0 ? { ...ctx, pipedInput: true } : ctx;
+      this.tasks.push({
+        kind: "visit",
+        node: stages[i] as Node,
+        ctx: stageCtx,
+        ...(piped ? { piped } : {}),
+      });
     }
   }
 
