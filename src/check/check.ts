@@ -16,9 +16,9 @@ import {
   validateManifests,
 } from "../kube/schema.js";
 import { formatDiagnostic } from "../plan/format.js";
-import { type PlanObservation, planDemo } from "../plan/plan.js";
-import type { LoadOptions } from "../reader/load.js";
-import type { FileData, ReadHost } from "../reader/read.js";
+import { type DemoRequest, observeDemo, unreadableDemo } from "../plan/observe.js";
+import type { PlanObservation } from "../plan/plan.js";
+import type { FileData } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
 import { BUILTINS, KEYWORDS } from "../shell/commands.js";
 import { type Creation, createdBy } from "../shell/creates.js";
@@ -55,19 +55,12 @@ import { kustomizationResources, summarizeYaml } from "./yaml.js";
 
 export type { Finding } from "./report.js";
 
-export interface CheckRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  /** The environment the demo would start with (process env plus --env NAME=VALUE). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly load: LoadOptions;
+export interface CheckRequest extends DemoRequest {
   /** --crds FILE... (paths as given): more CRDs to check manifests against. */
   readonly crds: readonly string[];
   readonly format: "text" | "json";
   /** GITHUB_ACTIONS=true: also print ::error file=...,line=...::msg annotations. */
   readonly githubActions: boolean;
-  /** What $SHELL holds. */
-  readonly shellCommand: string;
 }
 
 export interface CheckIo {
@@ -1199,27 +1192,19 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
     filesChecked: analyzer.files.size,
     ...(fatal ? { fatal } : {}),
   });
-  const absolute = path.resolve(io.cwd, request.file);
-  const kind = io.kindOf(absolute);
-  if (kind !== "file") {
-    return done({
-      severity: "error",
-      loc: { file: request.file, line: 1 },
-      message: `cannot read ${request.file}: ${kind === "dir" ? "it is a directory" : "no such file"}`,
-      hint: "check the path; it is relative to the current directory",
-    });
-  }
+  const unreadable = unreadableDemo(request.file, io);
+  if (unreadable) return done(unreadable);
   const extra = extraCrds(request, io, analyzer);
   if (extra.fatal) return done(extra.fatal);
 
   // Observations are handled as they come, so that none is kept (the variables
   // they carry are only valid during the call).
-  const unreadable = new Set<string>();
+  const unreadableNested = new Set<string>();
   const observe = (o: PlanObservation): void => {
     if (o.kind === "nested") {
       analyzer.nestedPlanned(o);
       if (o.problem !== undefined) {
-        unreadable.add(
+        unreadableNested.add(
           `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
         );
       }
@@ -1232,22 +1217,11 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       analyzer.startScript(o);
     }
   };
-  const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
-  const result = await planDemo(
-    {
-      file: request.file,
-      args: request.args,
-      env: request.env,
-      load: request.load,
-      shellCommand: request.shellCommand,
-      observe,
-    },
-    host,
-  );
+  const result = await observeDemo(request, io, observe);
   analyzer.settleNested();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
-    if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
+    if (!unreadableNested.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
   analyzer.checkYaml(extra.crds);

@@ -249,8 +249,10 @@ function tarCreates(args: readonly Word[], known: Known): Creation[] {
   if (!extracting || first === "") return [];
   let dir: Word | undefined;
   const members: Word[] = [];
-  // Old-style bundled options (`tar xzf FILE`): the f takes the next word.
-  let skipArchive = /^[a-zA-Z]*f[a-zA-Z]*$/.test(first) && !first.startsWith("-");
+  // Bundled options (`tar xzf FILE`, `tar -xzf FILE`): the f takes the next word.
+  let skipArchive = first.startsWith("-")
+    ? /^-[a-zA-Z]*f$/.test(first)
+    : /^[a-zA-Z]*f[a-zA-Z]*$/.test(first);
   for (let i = 1; i < args.length; i++) {
     const value = known(args[i] as Word);
     const d = optionValue(args, i, known, "-C", ["--directory"]);
