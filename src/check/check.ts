@@ -32,6 +32,7 @@ import {
   type Variables,
 } from "../shell/expand.js";
 import {
+  type Condition,
   type Heredoc,
   loadShellSyntax,
   type ShellScan,
@@ -192,7 +193,8 @@ class Analyzer {
   private readonly parsed = new Map<string, ShellScan>();
   /** Texts parsed to learn what the scripts define, kept until their command comes. */
   private readonly learnt = new Map<string, ShellScan>();
-  private readonly functions = new Set<string>();
+  /** The functions the demo defines, with the `command -v` tests each definition depends on. */
+  private readonly functions = new Map<string, (readonly Condition[])[]>();
   private readonly aliases = new Set<string>();
   private readonly hooks = new Set<string>();
   private readonly macros = new Set<string>();
@@ -286,7 +288,9 @@ class Analyzer {
     if (!MAY_DEFINE.test(text)) return;
     const scan = this.learnt.get(text) ?? this.parsed.get(text) ?? this.syntax.scan(text);
     if (this.learnt.size < LEARNT_KEPT) this.learnt.set(text, scan);
-    for (const f of scan.functions) this.functions.add(f.name);
+    for (const f of scan.functions) {
+      this.functions.set(f.name, [...(this.functions.get(f.name) ?? []), f.conditions]);
+    }
     for (const name of scan.tested) this.guarded.add(name);
     const literal: KnownEnv = new Map();
     for (const command of scan.commands) {
@@ -375,7 +379,7 @@ class Analyzer {
     const { index, wrappers } = unwrap(command.words, known);
     for (const i of wrappers) {
       const name = known(command.words[i] as Word);
-      if (name !== undefined) this.program(name, scope);
+      if (name !== undefined) this.program(name, scope, command.conditions);
     }
     const nameWord = command.words[index];
     if (nameWord === undefined) return;
@@ -393,7 +397,7 @@ class Analyzer {
     }
     const name = known(nameWord);
     if (name === undefined) return;
-    this.program(name, scope);
+    this.program(name, scope, command.conditions);
     const stdin = stdinHeredoc(command);
     for (const use of fileUses(name, args, known)) {
       if (use.role === "kubectl" && known(use.word) === "-" && stdin) {
@@ -570,7 +574,7 @@ class Analyzer {
   }
 
   /** A command word: a path to check, or a name to find on PATH unless the shell or the demo defines it. */
-  private program(name: string, scope: Scope): void {
+  private program(name: string, scope: Scope, conditions: readonly Condition[]): void {
     if (name.includes("/")) {
       if (scope.state.dir === null && !path.isAbsolute(name)) return;
       const absolute = path.resolve(scope.state.dir ?? "/", name);
@@ -590,7 +594,9 @@ class Analyzer {
       name === "" ||
       KEYWORDS.has(name) ||
       BUILTINS.has(name) ||
-      this.functions.has(name) ||
+      // On the other side of a `command -v` test that goes the other way on this machine.
+      !this.holds(conditions) ||
+      (this.functions.get(name) ?? []).some((c) => this.holds(c)) ||
       this.aliases.has(name) ||
       this.hooks.has(name) ||
       this.macros.has(name) ||
@@ -615,6 +621,12 @@ class Analyzer {
         : `install ${name}, or add the directory that holds it to PATH`,
       rule: "command-not-found",
     });
+  }
+
+  /** Whether `command -v` tests go this way on this machine (as `doctor` decides them). */
+  private holds(conditions: readonly Condition[]): boolean {
+    const startPath = this.request.env.PATH ?? "";
+    return conditions.every((c) => (this.which(c.name, startPath) !== undefined) === c.present);
   }
 
   private which(name: string, searchPath: string): string | undefined {

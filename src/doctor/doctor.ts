@@ -6,14 +6,9 @@
 import { currentContext, probeServer } from "../kube/guard.js";
 import { type KubeconfigSource, loadKubeconfig } from "../kube/kubeconfig.js";
 import { formatDiagnostic } from "../plan/format.js";
+import { describeInstallation } from "../shell/installs.js";
 import type { Output } from "../util/output.js";
-import {
-  demoNeeds,
-  type Installation,
-  type Need,
-  type NeedsIo,
-  type NeedsRequest,
-} from "./needs.js";
+import { demoNeeds, type Need, type NeedsIo, type NeedsRequest } from "./needs.js";
 
 export type DoctorRequest = NeedsRequest;
 
@@ -40,19 +35,6 @@ async function versionOf(io: DoctorIo, path: string): Promise<string | undefined
   return undefined;
 }
 
-function installedHow(by: Installation): string {
-  const at = (w: { file: string; line: number }) => `${w.file}:${w.line}`;
-  const onPath = by.onPath ? `, a directory it puts on PATH at ${at(by.onPath)}` : "";
-  switch (by.how) {
-    case "written":
-      return `written to ${by.where} at ${at(by.by)}${onPath}`;
-    case "unpacked":
-      return `unpacked into ${by.where} at ${at(by.by)}${onPath}`;
-    case "installer":
-      return `the installer it downloads and runs at ${at(by.by)}, then PATH gets ${by.where}${by.onPath ? ` at ${at(by.onPath)}` : ""}`;
-  }
-}
-
 /** One line per command: ok, missing, defined or installed by the demo, or not needed here. */
 function needLine(need: Need, width: number, version: string | undefined): string {
   const name = need.name.padEnd(width);
@@ -65,7 +47,7 @@ function needLine(need: Need, width: number, version: string | undefined): strin
     case "defined":
       return `  ok       ${name}  a function or alias of the demo (${need.by.file}:${need.by.line})`;
     case "installed":
-      return `  later    ${name}  installed by the demo (${installedHow(need.by)})`;
+      return `  later    ${name}  installed by the demo (${describeInstallation(need.by)})`;
     case "not-needed":
       return `  -        ${name}  not needed here: the demo runs it only ${need.because.name === need.name ? "if it is there" : `when ${need.because.name} is ${need.because.present ? "there" : "missing"}`} (${where})`;
   }

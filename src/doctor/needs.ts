@@ -7,49 +7,26 @@
  * PATH (or whose installer it runs before adding a directory to PATH) is
  * installed by the demo. Executes nothing.
  */
-import * as path from "node:path";
 import { type DemoFiles, type DemoRequest, observeDemo, unreadableDemo } from "../plan/observe.js";
 import type { PlanObservation } from "../plan/plan.js";
 import type { Diagnostic, Step } from "../script/types.js";
 import { BUILTINS, KEYWORDS, unwrap } from "../shell/commands.js";
-import { createdBy, operands } from "../shell/creates.js";
 import { knownValue, lineAt, type Variables } from "../shell/expand.js";
 import {
-  type Arm,
-  type Condition,
-  loadShellSyntax,
-  mayFollow,
-  type ShellSyntax,
-  type Word,
-} from "../shell/syntax.js";
+  type Installation,
+  Installs,
+  type Moment,
+  type PathAddition,
+  type Where,
+} from "../shell/installs.js";
+import { type Condition, loadShellSyntax, type ShellSyntax, type Word } from "../shell/syntax.js";
+
+export type { Installation } from "../shell/installs.js";
 
 export type NeedsRequest = DemoRequest;
 
 export interface NeedsIo extends DemoFiles {
   which(name: string, pathEnv: string): string | undefined;
-}
-
-interface Where {
-  readonly file: string;
-  readonly line: number;
-}
-
-/** Where something happens in the walk: which command text, and which way through its choices. */
-interface Moment {
-  readonly at: Where;
-  /** The command text (numbered in walk order) it is in. */
-  readonly text: number;
-  readonly arms: readonly Arm[];
-}
-
-/** How the demo installs a command: what puts it there, and what puts that directory on PATH. */
-export interface Installation {
-  readonly how: "written" | "unpacked" | "installer";
-  /** The file written, the directory unpacked into, or the directory put on PATH after an installer (as written when its name is only known at run time). */
-  readonly where: string;
-  readonly by: Where;
-  /** Where the demo adds the directory to PATH; undefined when it was on PATH already. */
-  readonly onPath: Where | undefined;
 }
 
 /** One place a command is run, and what must hold for it to run. */
@@ -87,56 +64,22 @@ export interface Needs {
   readonly problems: readonly Diagnostic[];
 }
 
-const DOWNLOADERS = new Set(["curl", "wget"]);
-const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh"]);
-const SHELL_VALUES = new Set(["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]);
-
-/** Directories the demo adds to PATH. */
-interface PathAddition extends Moment {
-  /** `known`: the directory's name is known before the demo runs; else `dir` is as written. */
-  readonly dirs: readonly { readonly dir: string; readonly known: boolean }[];
-  /** An installer the demo ran before, on a way that leads here. */
-  readonly installer: Moment | undefined;
-}
-
-/** A file the demo writes, or a directory it unpacks files of unknown names into. */
-interface Placed extends Moment {
-  readonly path: string;
-  readonly unpacked: boolean;
-}
-
-/**
- * Whether what happened at `earlier` can hold when `later` runs: a change to
- * the shell's variables (not left inside a subshell), or (`onDisk`) a file.
- */
-function leadsTo(earlier: Moment, later: Moment, onDisk = false): boolean {
-  if (earlier.text !== later.text) return true;
-  return mayFollow(onDisk ? earlier.arms.filter((a) => a.arm >= 0) : earlier.arms, later.arms);
-}
-
 class Collector {
   readonly uses = new Map<string, Use[]>();
   /** Functions and aliases, with the conditions under which each definition is made. */
   readonly definitions = new Map<string, { at: Where; conditions: readonly Condition[] }[]>();
   private readonly hooksAndMacros = new Set<string>();
-  /** By nesting depth: a nested demo starts with its parent's PATH, and its own changes end with it. */
-  private readonly additions: PathAddition[][] = [];
-  private readonly placed: Placed[] = [];
-  private readonly installers: Moment[] = [];
-  private readonly downloads = new Set<string>();
-  private texts = 0;
-  private readonly startDirs: ReadonlySet<string>;
+  private readonly installs: Installs;
 
   constructor(
     private readonly syntax: ShellSyntax,
     startPath: string,
   ) {
-    this.startDirs = new Set(startPath.split(":").filter((d) => d !== ""));
+    this.installs = new Installs(startPath);
   }
 
   script(o: PlanObservation & { kind: "script" }): void {
-    this.additions.length = o.depth;
-    this.additions[o.depth] = [];
+    this.installs.startScript(o.depth);
     for (const hook of o.script.hooks) this.hooksAndMacros.add(hook.name);
     for (const name of o.script.macros.keys()) this.hooksAndMacros.add(name);
     const stack: Step[] = [...o.script.steps];
@@ -162,13 +105,12 @@ class Collector {
 
   command(o: PlanObservation & { kind: "command" }): void {
     const { step, text } = o;
-    const textId = this.texts++;
+    const textId = this.installs.startText();
     const changed = new Map<string, string | null>();
     const vars: Variables = {
       get: (n) => (changed.has(n) ? changed.get(n) : o.env.get(n)),
       has: (n) => changed.has(n) || o.env.has(n),
     };
-    let downloaded = false;
     for (const command of this.syntax.scan(text).commands) {
       const at = { file: step.loc.file, line: step.loc.line + lineAt(text, command.offset) };
       const moment: Moment = { at, text: textId, arms: command.arms };
@@ -179,13 +121,9 @@ class Collector {
       const assign = (a: Word, name: string, only = false) => {
         const value = known(a)?.slice(name.length + 1);
         if (!only) changed.set(name, value ?? null);
-        const addition = name === "PATH" ? this.addition(value, a, moment) : undefined;
-        if (addition && only) forThisOnly.push(addition);
-        else if (addition) {
-          const list = this.additions[o.depth] ?? [];
-          list.push(addition);
-          this.additions[o.depth] = list;
-        }
+        if (name !== "PATH") return;
+        const addition = this.installs.assignPath(value, a, moment, o.depth, only);
+        if (addition) forThisOnly.push(addition);
       };
       for (const a of command.assignments) {
         const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw)?.[1];
@@ -216,139 +154,10 @@ class Collector {
           if (name) this.define(name, { at, conditions: command.conditions });
         }
       }
-      if (first === undefined) continue;
-      if (SHELLS.has(first) && this.runsInstaller(args, known, command.pipedInput, downloaded)) {
-        this.installers.push(moment);
-      }
-      if (DOWNLOADERS.has(first)) downloaded = true;
-      this.places(first, args, known, moment, o.cwd);
-    }
-  }
-
-  /** `sh` reading a script from a download (`curl URL | sh`), or running a file the demo downloaded. */
-  private runsInstaller(
-    args: readonly Word[],
-    known: (w: Word) => string | undefined,
-    pipedInput: boolean,
-    downloaded: boolean,
-  ): boolean {
-    const values = args.map(known);
-    if (values.some((v) => v === "-c")) return false;
-    const [script] = operands(args, known, SHELL_VALUES);
-    const value = script && known(script);
-    if (script === undefined || value === "-") return pipedInput && downloaded;
-    return value !== undefined && this.downloads.has(path.basename(value));
-  }
-
-  /** Remembers what this command writes on disk: files, and directories of unknown names. */
-  private places(
-    name: string,
-    args: readonly Word[],
-    known: (w: Word) => string | undefined,
-    moment: Moment,
-    cwd: string | null,
-  ): void {
-    const resolve = (word: Word | undefined, prefix = ""): string | undefined => {
-      const value = word === undefined ? "." : known(word);
-      if (value === undefined || !value.startsWith(prefix)) return undefined;
-      const p = value.slice(prefix.length);
-      if (path.isAbsolute(p)) return path.normalize(p);
-      return cwd === null ? undefined : path.resolve(cwd, p);
-    };
-    const put = (file: string | undefined, unpacked = false) => {
-      if (file === undefined) return;
-      this.placed.push({ ...moment, path: file, unpacked });
-      if (DOWNLOADERS.has(name) && !unpacked) this.downloads.add(path.basename(file));
-    };
-    for (const c of createdBy(name, args, known)) {
-      switch (c.kind) {
-        case "path": {
-          if (c.dir) break;
-          const file = known(c.word)?.slice(c.prefix.length);
-          const dir = c.in ? resolve(c.in) : resolve(undefined);
-          if (file !== undefined) put(path.isAbsolute(file) ? file : dir && path.join(dir, file));
-          break;
-        }
-        case "named-after": {
-          const source = known(c.source);
-          const dir = resolve(c.in);
-          if (c.dir || source === undefined || dir === undefined) break;
-          put(path.join(dir, path.posix.basename(source.replace(/[?#].*$/, ""))));
-          break;
-        }
-        case "copy": {
-          const target = resolve(c.target);
-          if (target === undefined) break;
-          put(target);
-          for (const source of c.sources) {
-            const value = known(source);
-            if (value !== undefined) put(path.join(target, path.basename(value)));
-          }
-          break;
-        }
-        case "unknown-names":
-          put(resolve(c.in), true);
-          break;
+      if (first !== undefined) {
+        this.installs.ran(first, args, known, moment, o.cwd, command.pipedInput);
       }
     }
-  }
-
-  /** `PATH=...`: the directories it adds to the PATH the demo started with. */
-  private addition(
-    value: string | undefined,
-    word: Word,
-    moment: Moment,
-  ): PathAddition | undefined {
-    let dirs: PathAddition["dirs"];
-    if (value !== undefined) {
-      dirs = [...new Set(value.split(":"))]
-        .filter((d) => d !== "" && !this.startDirs.has(d))
-        .map((dir) => ({ dir, known: true }));
-    } else {
-      // Not known as a whole (`$(pwd)/bin:$PATH`): the directories as written.
-      const written = word.raw.slice(word.raw.indexOf("=") + 1).replace(/["']/g, "");
-      dirs = written
-        .split(":")
-        .filter((d) => d !== "" && !/^\$\{?PATH\}?$/.test(d))
-        .map((dir) => ({ dir, known: false }));
-    }
-    if (dirs.length === 0) return undefined;
-    const installer = this.installers.findLast((i) => leadsTo(i, moment, true));
-    return { ...moment, dirs, installer };
-  }
-
-  /** How the demo has put `name` on PATH by `moment`, if it has. */
-  private installation(
-    name: string,
-    moment: Moment,
-    depth: number,
-    forThisOnly: readonly PathAddition[],
-  ): Installation | undefined {
-    const placed = this.placed.filter((p) => leadsTo(p, moment, true));
-    const written = (dir: string) =>
-      placed.find((p) => !p.unpacked && p.path === path.join(dir, name));
-    const unpacked = (dir: string) =>
-      placed.find((p) => p.unpacked && (dir === p.path || dir.startsWith(`${p.path}/`)));
-    for (const dir of this.startDirs) {
-      const w = written(dir);
-      if (w) return { how: "written", where: w.path, by: w.at, onPath: undefined };
-    }
-    for (const list of [...this.additions.slice(0, depth + 1), forThisOnly]) {
-      for (const addition of list ?? []) {
-        if (!leadsTo(addition, moment)) continue;
-        for (const { dir, known } of addition.dirs) {
-          const w = known ? written(dir) : undefined;
-          if (w) return { how: "written", where: w.path, by: w.at, onPath: addition.at };
-          const u = known ? unpacked(dir) : undefined;
-          if (u) return { how: "unpacked", where: u.path, by: u.at, onPath: addition.at };
-        }
-        if (addition.installer) {
-          const where = addition.dirs.map((d) => d.dir).join(":");
-          return { how: "installer", where, by: addition.installer.at, onPath: addition.at };
-        }
-      }
-    }
-    return undefined;
   }
 
   private use(
@@ -364,7 +173,7 @@ class Collector {
     list.push({
       at: moment.at,
       conditions,
-      installed: this.installation(name, moment, depth, forThisOnly),
+      installed: this.installs.installation(name, moment, depth, forThisOnly),
     });
     this.uses.set(name, list);
   }
