@@ -32,6 +32,12 @@ import {
   type Variables,
 } from "../shell/expand.js";
 import {
+  describeInstallation,
+  Installs,
+  type Moment,
+  type PathAddition,
+} from "../shell/installs.js";
+import {
   type Condition,
   type Heredoc,
   loadShellSyntax,
@@ -173,6 +179,11 @@ interface Scope {
   /** Where a word at this offset of the command's text is. */
   readonly where: (offset: number) => Where;
   readonly options: ExpandOptions;
+  /** Where the simple command is in the walk, for what the demo installs. */
+  readonly moment: Moment;
+  readonly depth: number;
+  /** `PATH=dir:$PATH cmd`: the directories added for this command alone. */
+  readonly forThisOnly: PathAddition[];
 }
 
 type CommandObservation = PlanObservation & { kind: "command" };
@@ -215,6 +226,7 @@ class Analyzer {
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
+  private readonly installs: Installs;
   /**
    * By nesting depth: the directory this check believes the demo is in, while the
    * dry run still reports `planned` (see command()).
@@ -228,7 +240,9 @@ class Analyzer {
     private readonly request: CheckRequest,
     private readonly io: CheckIo,
     private readonly syntax: ShellSyntax,
-  ) {}
+  ) {
+    this.installs = new Installs(request.env.PATH ?? "");
+  }
 
   add(finding: Finding): void {
     if (this.sink) {
@@ -332,30 +346,37 @@ class Analyzer {
 
   /** A nested demo starts where its parent is, as far as this check knows. */
   startScript(observation: PlanObservation & { kind: "script" }): void {
+    this.installs.startScript(observation.depth);
     const parent = this.dirOverrides.get(observation.depth - 1);
     if (parent) this.dirOverrides.set(observation.depth, { ...parent });
     else this.dirOverrides.delete(observation.depth);
   }
 
   command(observation: CommandObservation): void {
-    const { step, text, depth } = observation;
-    const scan = this.parse(text);
+    const { step, depth } = observation;
+    const source = observation.text;
+    const scan = this.parse(source);
     const override = this.dirOverrides.get(depth);
     const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
     const state = new CommandState(observation.env, dir);
+    const text = this.installs.startText();
     const where = (offset: number): Where => ({
       file: step.loc.file,
-      line: step.loc.line + lineAt(text, offset),
+      line: step.loc.line + lineAt(source, offset),
     });
     for (const command of scan.commands) {
+      const at = where(command.offset);
       this.simpleCommand(command, step, {
         state,
-        at: where(command.offset),
+        at,
         where,
         options: {
           inFunction: command.inFunction,
           glob: (pattern) => this.glob(pattern, state.dir),
         },
+        moment: { at, text, arms: command.arms },
+        depth,
+        forThisOnly: [],
       });
     }
     // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
@@ -376,6 +397,7 @@ class Analyzer {
       for (const word of command.assignments) this.assign(word, scope);
       return;
     }
+    for (const word of command.assignments) this.assign(word, scope, true);
     const { index, wrappers } = unwrap(command.words, known);
     for (const i of wrappers) {
       const name = known(command.words[i] as Word);
@@ -405,6 +427,7 @@ class Analyzer {
       } else this.fileUse(use, scope);
     }
     for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
+    this.installs.ran(name, args, known, scope.moment, scope.state.dir, command.pipedInput);
     this.learn(name, args, scope, known);
   }
 
@@ -610,6 +633,22 @@ class Analyzer {
     const found = this.which(name, searchPath);
     this.commands.set(name, { file: scope.at.file, line: scope.at.line, found });
     if (found !== undefined) return;
+    const installed = this.installs.installation(
+      name,
+      scope.moment,
+      scope.depth,
+      scope.forThisOnly,
+    );
+    if (installed) {
+      this.add({
+        severity: "note",
+        ...scope.at,
+        message: `${name}: not on PATH before the demo installs it`,
+        hint: `installed by the demo: ${describeInstallation(installed)}`,
+        rule: "installed-by-demo",
+      });
+      return;
+    }
     const changed = current !== startPath;
     const guarded = this.guarded.has(name);
     this.add({
@@ -693,19 +732,23 @@ class Analyzer {
     }
   }
 
-  /** `NAME=value`: known when its value is. */
-  private assign(word: Word, scope: Scope): void {
+  /** `NAME=value`: known when its value is; `only`: the prefix of a command, for it alone. */
+  private assign(word: Word, scope: Scope, only = false): void {
     const match = ASSIGNED.exec(word.raw);
     if (!match) return;
     const name = match[1] as string;
     if (match[2] !== undefined || match[3] === "+") {
-      scope.state.set(name, null);
+      if (!only) scope.state.set(name, null);
       return;
     }
     const expanded = expandWord(word, scope.state, scope.options);
     const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
     const prefix = `${name}=`;
-    scope.state.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
+    const known = value?.startsWith(prefix) ? value.slice(prefix.length) : undefined;
+    if (!only) scope.state.set(name, known ?? null);
+    if (name !== "PATH") return;
+    const added = this.installs.assignPath(known, word, scope.moment, scope.depth, only);
+    if (added) scope.forThisOnly.push(added);
   }
 
   // -------------------------------------------------------------------------

@@ -158,6 +158,28 @@ describe("the workshop as shipped", () => {
     },
   );
 
+  it.each(MESHES)(
+    "notes, not warns, that the mesh CLI comes from its installer (DEMO_MESH=%s)",
+    async (mesh) => {
+      const dir = workshop();
+      const cli = mesh === "linkerd" ? "linkerd" : "istioctl";
+      const result = await check(mesh, dir, (name) =>
+        name === cli ? undefined : `/usr/bin/${name}`,
+      );
+      expect(problems(result)).toEqual([]);
+      const line = mesh === "linkerd" ? 44 : 46;
+      const run = mesh === "linkerd" ? 25 : 27;
+      expect(result.findings.map(brief)).toContainEqual(
+        `${mesh}/install.md:${line} note installed-by-demo: ${cli}: not on PATH before the demo installs it`,
+      );
+      expect(result.findings.find((f) => f.rule === "installed-by-demo")?.hint).toMatch(
+        new RegExp(
+          `the installer it downloads and runs at ${mesh}/install\\.md:${run}, then PATH gets`,
+        ),
+      );
+    },
+  );
+
   it("notes only Linkerd's own HTTPRoute as not validated, until its CRD is given", async () => {
     const dir = workshop();
     const result = await check("linkerd", dir);
