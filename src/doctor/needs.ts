@@ -74,6 +74,7 @@ class Collector {
   constructor(
     private readonly syntax: ShellSyntax,
     startPath: string,
+    private readonly has: (name: string) => string | undefined,
   ) {
     this.installs = new Installs(startPath);
   }
@@ -173,7 +174,11 @@ class Collector {
     list.push({
       at: moment.at,
       conditions,
-      installed: this.installs.installation(name, moment, depth, forThisOnly),
+      // Only a command this machine lacks can be one the demo installs.
+      installed:
+        this.has(name) === undefined
+          ? this.installs.installation(name, moment, depth, forThisOnly)
+          : undefined,
     });
     this.uses.set(name, list);
   }
@@ -219,16 +224,16 @@ export async function demoNeeds(request: NeedsRequest, io: NeedsIo): Promise<Nee
   const fatal = unreadableDemo(request.file, io);
   if (fatal) return { needs: [], problems: [], fatal };
   const startPath = request.env.PATH ?? "";
-  const collector = new Collector(await loadShellSyntax(), startPath);
-  const result = await observeDemo(request, io, (o) => {
-    if (o.kind === "script") collector.script(o);
-    else if (o.kind === "command") collector.command(o);
-  });
   const cache = new Map<string, string | undefined>();
   const has = (name: string): string | undefined => {
     if (!cache.has(name)) cache.set(name, io.which(name, startPath));
     return cache.get(name);
   };
+  const collector = new Collector(await loadShellSyntax(), startPath, has);
+  const result = await observeDemo(request, io, (o) => {
+    if (o.kind === "script") collector.script(o);
+    else if (o.kind === "command") collector.command(o);
+  });
   return {
     needs: decide(collector, has),
     problems: result.ok ? result.warnings : [...result.warnings, result.error],
