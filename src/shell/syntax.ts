@@ -864,7 +864,7 @@ function substitutionsIn(node: Node, skip?: Node | null): Node[] {
   return found;
 }
 
-function children(node: Node): Node[] {
+function children(node: Node): readonly Node[] {
   return node.children;
 }
 
@@ -874,7 +874,8 @@ function children(node: Node): Node[] {
  * scanner reads each several times.
  */
 class Node {
-  readonly children: Node[] = [];
+  /** Shared by every leaf until a child is added: most nodes are leaves. */
+  children: readonly Node[] = NO_CHILDREN;
 
   constructor(
     private readonly source: string,
@@ -888,6 +889,11 @@ class Node {
 
   get text(): string {
     return this.source.slice(this.startIndex, this.endIndex);
+  }
+
+  add(child: Node): void {
+    if (this.children === NO_CHILDREN) this.children = [child];
+    else (this.children as Node[]).push(child);
   }
 
   get namedChildren(): Node[] {
@@ -914,6 +920,8 @@ class Node {
     return this.children.filter((c) => c.field === name);
   }
 }
+
+const NO_CHILDREN: readonly Node[] = Object.freeze([]);
 
 /** Whether each node type (by id) is named, asked of the grammar once. */
 const namedTypes = new WeakMap<Language, boolean[]>();
@@ -950,7 +958,7 @@ function copyTree(tree: Tree, source: string): Node {
     for (;;) {
       if (cursor.gotoFirstChild()) {
         const child = make();
-        (path[path.length - 1] as Node).children.push(child);
+        (path[path.length - 1] as Node).add(child);
         path.push(child);
         continue;
       }
@@ -959,7 +967,7 @@ function copyTree(tree: Tree, source: string): Node {
         if (path.length === 0) return root;
         if (cursor.gotoNextSibling()) {
           const sibling = make();
-          (path[path.length - 1] as Node).children.push(sibling);
+          (path[path.length - 1] as Node).add(sibling);
           path.push(sibling);
           break;
         }
