@@ -1,4 +1,10 @@
 /**
+ * The word splitting demosh's line grammar needs: a command line's first word
+ * (it may call a macro) and `@print`'s words. Resolved once, when a demo is
+ * read: nothing after the reader splits words by hand.
+ */
+
+/**
  * Splits text into words the way a POSIX shell's quoting does (quotes removed,
  * backslashes honoured), with no expansion. Returns undefined when a quote is
  * left open.
@@ -58,10 +64,17 @@ const ASSIGNMENT = /^\s*([a-zA-Z0-9_]+)=/;
 const PLAIN_FIRST_WORD = /^[ \t\n]*([^\s'"\\]+)(?=[ \t\n]|$)/;
 const FUNCTION_DEFINITION = /^\s*(function\s+)?([a-zA-Z0-9_]+)\s*\(\)\s+\{/;
 
-/** The macro a command calls, if its first word names one (assignments and definitions never do). */
-export function macroCalled(text: string, isMacro: (name: string) => boolean): string | undefined {
+/**
+ * The name of the macro a command line calls when one of that name is defined:
+ * its first word (demosh's rule). Undefined for an assignment or a function
+ * definition, which never call one.
+ */
+export function macroCallName(text: string): string | undefined {
   if (ASSIGNMENT.test(text) || FUNCTION_DEFINITION.test(text)) return undefined;
-  const plain = PLAIN_FIRST_WORD.exec(text)?.[1];
-  const first = plain ?? splitWords(text)?.[0];
-  return first !== undefined && isMacro(first) ? first : undefined;
+  return PLAIN_FIRST_WORD.exec(text)?.[1] ?? splitWords(text)?.[0];
+}
+
+/** `@print`'s text: its words joined by one space, or the text as written when a quote is left open. */
+export function printText(args: string): string {
+  return splitWords(args)?.join(" ") ?? args;
 }
