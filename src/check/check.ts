@@ -24,8 +24,8 @@ import {
   expandWord,
   type GlobPattern,
   isVariable,
-  knownValue,
   type KnownEnv,
+  knownValue,
   lineAt,
   type Variables,
 } from "../shell/expand.js";
