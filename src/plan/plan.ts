@@ -107,10 +107,10 @@ export interface PlanInput {
   /**
    * Read the commands with the bash parser (the default; it is loaded when a
    * command first needs it) to learn what they change and which nested demos
-   * they run. `false` never loads it (a live run counting its steps): a variable
-   * a command may assign becomes unknown, a `cd` makes the directory unknown,
-   * and a nested demo is followed only when its command is `$SHELL` and plain
-   * words (`${NAME}` filled from what is known, as the audience sees it).
+   * they run. `false` never loads it (a live run counting its steps): only
+   * commands of plain words are read (`cd DIR`, `NAME=value`, and `$SHELL`
+   * with `${NAME}` filled as the audience sees it); a variable another command
+   * may assign, and the directory after its `cd`, become unknown.
    */
   readonly parse?: boolean;
 }
@@ -140,6 +140,7 @@ const CD = /(^|[\s;&|(])cd(\s|$)/m;
 /** Without the parser: a nested demo run by `$SHELL` and plain words only. */
 const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
 const NOT_PLAIN = /[$`|&;<>()*?[\]{}~\n#]/;
+const PLAIN_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /** Fills `${NAME}` (the braced form only, as demosh shows it) with known values. */
 export function fillBraced(text: string, env: KnownEnv): string {
@@ -182,9 +183,24 @@ class DryState implements ShellState {
     else this.env.set(name, value);
   }
 
-  /** Without the parser: whatever a command may assign, and the directory after a `cd`, become unknown. */
-  forget(text: string): void {
+  /**
+   * Without the parser: a command of plain words that is `cd DIR` or `NAME=value`
+   * is followed; whatever another command may assign, and the directory after
+   * its `cd`, become unknown.
+   */
+  learnPlain(text: string): void {
     if (!MAY_CHANGE_STATE.test(text)) return;
+    const words = NOT_PLAIN.test(text) ? undefined : splitWords(text);
+    const [first, target] = words ?? [];
+    if (words?.length === 2 && first === "cd" && target !== undefined && target !== "-") {
+      this.dir = this.dir === null ? null : path.resolve(this.dir, target);
+      return;
+    }
+    const assignment = words?.length === 1 ? PLAIN_ASSIGNMENT.exec(first ?? "") : null;
+    if (assignment) {
+      this.env.set(assignment[1] as string, assignment[2] as string);
+      return;
+    }
     for (const line of text.split("\n")) {
       const match = ASSIGNMENT_START.exec(line);
       if (match?.[1]) this.env.set(match[1], null);
@@ -357,7 +373,7 @@ class DryDriver implements Driver {
     if (this.ctx.input.parse === false) {
       const words = literalNested(p.text, this.state.env);
       if (words) await this.nested(p, words);
-      this.state.forget(p.text);
+      this.state.learnPlain(p.text);
       return;
     }
     this.ctx.syntax ??= loadShellSyntax();
