@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeWorkspaces, workspace } from "../helpers/workspace.js";
@@ -100,15 +99,6 @@ describe("the dry run reads commands as bash does", () => {
       "top.sh:2 [key] $ echo at the top",
       "demo.sh:5 [key] $ if test -d sub; then cd sub; fi",
       "demo.sh:6 [key] $ $SHELL top.sh",
-    ]);
-  });
-});
-
-describe("the dry run without the parser's help", () => {
-  it("a demo with nothing that could change state plans as before", () => {
-    const dir = workspace({ "demo.md": "<!-- @SHOW -->\n\n```bash\nls -l\n```\n" });
-    expect(dryRun(dir, path.join(dir, "demo.md")).slice(-1)).toEqual([
-      `${path.join(dir, "demo.md")}:4 [key] $ ls -l`,
     ]);
   });
 });

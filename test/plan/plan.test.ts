@@ -396,11 +396,14 @@ describe("nested demos", () => {
 
   it("does not look for nested demos where a cd it cannot read may have gone", async () => {
     const records = await plan(
-      { "demo.sh": md("cd sub && ls", "$SHELL CREATE.md"), "CREATE.md": md("echo nested") },
+      {
+        "demo.sh": md('cd "$(mktemp -d)" && ls', "$SHELL CREATE.md"),
+        "CREATE.md": md("echo nested"),
+      },
       "demo.sh",
     );
     expect(brief(records)).toEqual([
-      "demo.sh:1 command [hidden] cd sub && ls",
+      'demo.sh:1 command [hidden] cd "$(mktemp -d)" && ls',
       "demo.sh:2 command [hidden] $SHELL CREATE.md",
     ]);
   });

@@ -69,6 +69,15 @@ describe("a live run does not load the bash parser", () => {
     expect(loads(log)).toContain("web-tree-sitter");
   });
 
+  it("nor does the dry run of a demo with no command that could change what is known", () => {
+    const cwd = workspace({ "demo.md": "<!-- @SHOW -->\n\n```bash\nls -l\necho ${PART}\n```\n" });
+    const { env, log } = watched(cwd);
+    const run = cli(cwd, ["--dry-run", "demo.md"], env);
+    expect(run.stdout).toContain("$ echo intro");
+    expect(run.status).toBe(0);
+    expect(loads(log)).toBe("");
+  });
+
   it("--ci runs the demo and its nested demo without it, also from a given step", () => {
     const cwd = workspace(FILES);
     const { env, log } = watched(cwd);
