@@ -132,10 +132,12 @@ class PlanError extends Error {
 const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 /**
  * Only a command with one of these in it can change what is known (an
- * assignment, `cd`, `unset`, `read`, `for`...) or run a nested demo: no other
- * is parsed, and a demo with none never loads the parser.
+ * assignment, `${NAME:=value}`, `cd`, `unset`, `read`, `for`...) or run a
+ * nested demo: no other is parsed (`--timeout=60s` is no assignment), and a
+ * demo with none never loads the parser.
  */
-const MAY_CHANGE_STATE = /=|\b(?:cd|unset|read|mapfile|readarray|for|select|pushd|popd)\b|SHELL/;
+const MAY_CHANGE_STATE =
+  /(?:^|[\s;&|(`{])[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=|\$\{[^}]*=|\b(?:cd|unset|read|mapfile|readarray|for|select|pushd|popd)\b|SHELL/;
 const CD = /(^|[\s;&|(])cd(\s|$)/m;
 /** Without the parser: a nested demo run by `$SHELL` and plain words only. */
 const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
