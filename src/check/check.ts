@@ -256,7 +256,7 @@ class Analyzer {
     return path.relative(this.io.cwd, absolute) || ".";
   }
 
-  private parse(text: string): ShellScan {
+  parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
     if (scan) {
       this.parsed.delete(text);
@@ -1164,6 +1164,7 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       load: request.load,
       shellCommand: request.shellCommand,
       observe,
+      syntax: { scan: (text) => analyzer.parse(text) },
     },
     host,
   );

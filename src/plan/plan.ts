@@ -113,6 +113,8 @@ export interface PlanInput {
    * may assign, and the directory after its `cd`, become unknown.
    */
   readonly parse?: boolean;
+  /** The parser to read them with, when the caller has one (`check` keeps what it parsed). */
+  readonly syntax?: ShellSyntax;
 }
 
 export type PlanResult =
@@ -378,7 +380,9 @@ class DryDriver implements Driver {
       this.state.learnPlain(p.text);
       return;
     }
-    this.ctx.syntax ??= loadShellSyntax();
+    this.ctx.syntax ??= this.ctx.input.syntax
+      ? Promise.resolve(this.ctx.input.syntax)
+      : loadShellSyntax();
     const scan = (await this.ctx.syntax).scan(p.text);
     for (const command of scan.commands) {
       const options = { inFunction: command.inFunction };
