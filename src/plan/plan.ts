@@ -188,8 +188,8 @@ class DryState implements ShellState {
   }
 
   /**
-   * Without the parser: a command of plain words that is `cd DIR` or `NAME=value`
-   * is followed; whatever another command may assign, and the directory after
+   * Without the parser: a command of plain words that is `cd DIR`, `NAME=value`
+   * or `export NAME=value` is followed; whatever another command may assign, and the directory after
    * its `cd`, become unknown.
    */
   learnPlain(text: string): void {
@@ -200,9 +200,13 @@ class DryState implements ShellState {
       this.dir = this.dir === null ? null : path.resolve(this.dir, target);
       return;
     }
-    const assignment = words?.length === 1 ? PLAIN_ASSIGNMENT.exec(first ?? "") : null;
-    if (assignment) {
-      this.env.set(assignment[1] as string, assignment[2] as string);
+    // `NAME=value ...` or `export NAME=value ...`, unquoted (a quoted `"A=1"` is a command).
+    const list = first === "export" ? words?.slice(1) : words;
+    const assignments = /['"\\]/.test(text)
+      ? []
+      : (list ?? []).map((w) => PLAIN_ASSIGNMENT.exec(w));
+    if (assignments.length > 0 && assignments.every((a) => a !== null)) {
+      for (const a of assignments) if (a) this.env.set(a[1] as string, a[2] as string);
       return;
     }
     for (const line of text.split("\n")) {
