@@ -7,7 +7,13 @@ import {
 } from "../reader/limits.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
-import { splitWords } from "../reader/words.js";
+import {
+  assignedNames,
+  mentionsCd,
+  nestedDemoArguments,
+  plainAssignments,
+  plainWords,
+} from "../reader/words.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
 import { unwrap } from "../shell/commands.js";
 import { expandWord, isVariable, type KnownEnv, knownValue } from "../shell/expand.js";
@@ -131,7 +137,6 @@ class PlanError extends Error {
   }
 }
 
-const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 /**
  * Only a command with one of these in it can change what is known (an
  * assignment, `${NAME:=value}`, `cd`, `unset`, `read`, `for`...) or run a
@@ -140,11 +145,6 @@ const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
  */
 const MAY_CHANGE_STATE =
   /(?:^|[\s;&|(`{])[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=|\$\{[^}]*=|\b(?:cd|unset|read|mapfile|readarray|for|select|pushd|popd)\b|SHELL/;
-const CD = /(^|[\s;&|(])cd(\s|$)/m;
-/** Without the parser: a nested demo run by `$SHELL` and plain words only. */
-const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
-const NOT_PLAIN = /[$`|&;<>()*?[\]{}~\n#]/;
-const PLAIN_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /** Fills `${NAME}` (the braced form only, as demosh shows it) with known values. */
 export function fillBraced(text: string, env: KnownEnv): string {
@@ -189,31 +189,24 @@ class DryState implements ShellState {
 
   /**
    * Without the parser: a command of plain words that is `cd DIR`, `NAME=value`
-   * or `export NAME=value` is followed; whatever another command may assign, and the directory after
-   * its `cd`, become unknown.
+   * or `export NAME=value` is followed; whatever another command may assign,
+   * and the directory after its `cd`, become unknown.
    */
   learnPlain(text: string): void {
     if (!MAY_CHANGE_STATE.test(text)) return;
-    const words = NOT_PLAIN.test(text) ? undefined : splitWords(text);
+    const words = plainWords(text);
     const [first, target] = words ?? [];
     if (words?.length === 2 && first === "cd" && target !== undefined && target !== "-") {
       this.dir = this.dir === null ? null : path.resolve(this.dir, target);
       return;
     }
-    // `NAME=value ...` or `export NAME=value ...`, unquoted (a quoted `"A=1"` is a command).
-    const list = first === "export" ? words?.slice(1) : words;
-    const assignments = /['"\\]/.test(text)
-      ? []
-      : (list ?? []).map((w) => PLAIN_ASSIGNMENT.exec(w));
-    if (assignments.length > 0 && assignments.every((a) => a !== null)) {
-      for (const a of assignments) if (a) this.env.set(a[1] as string, a[2] as string);
+    const assignments = plainAssignments(text);
+    if (assignments) {
+      for (const [name, value] of assignments) this.env.set(name, value);
       return;
     }
-    for (const line of text.split("\n")) {
-      const match = ASSIGNMENT_START.exec(line);
-      if (match?.[1]) this.env.set(match[1], null);
-    }
-    if (CD.test(text)) this.dir = null;
+    for (const name of assignedNames(text)) this.env.set(name, null);
+    if (mentionsCd(text)) this.dir = null;
   }
 }
 
@@ -488,10 +481,8 @@ function expandAll(words: readonly Word[], state: ShellState): string[] | undefi
 
 /** Without the parser: the words of `$SHELL WORDS` when they are plain once `${NAME}` is filled. */
 function literalNested(text: string, env: KnownEnv): string[] | undefined {
-  const match = NESTED.exec(text);
-  if (!match) return undefined;
-  const rest = fillBraced(match[1] ?? "", env);
-  return NOT_PLAIN.test(rest) ? undefined : splitWords(rest);
+  const rest = nestedDemoArguments(text);
+  return rest === undefined ? undefined : plainWords(fillBraced(rest, env));
 }
 
 async function planFile(

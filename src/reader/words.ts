@@ -1,7 +1,8 @@
 /**
  * The word splitting demosh's line grammar needs: a command line's first word
- * (it may call a macro) and `@print`'s words. Resolved once, when a demo is
- * read: nothing after the reader splits words by hand.
+ * (it may call a macro) and `@print`'s words, resolved once when a demo is
+ * read; and what a live run's step count reads of a command without the bash
+ * parser (commands of plain words only). Nothing else splits words by hand.
  */
 
 /**
@@ -77,4 +78,53 @@ export function macroCallName(text: string): string | undefined {
 /** `@print`'s text: its words joined by one space, or the text as written when a quote is left open. */
 export function printText(args: string): string {
   return splitWords(args)?.join(" ") ?? args;
+}
+
+/** Anything but plain words: expansions, operators, globs, comments, more lines. */
+const NOT_PLAIN = /[$`|&;<>()*?[\]{}~\n#]/;
+const PLAIN_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\+?=/;
+const CD = /(^|[\s;&|(])cd(\s|$)/m;
+const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
+
+/** The words of a command made of plain words only (quotes allowed), else undefined. */
+export function plainWords(text: string): string[] | undefined {
+  return NOT_PLAIN.test(text) ? undefined : splitWords(text);
+}
+
+/** `NAME=value ...` or `export NAME=value ...` in plain, unquoted words: the names and values. */
+export function plainAssignments(text: string): [string, string][] | undefined {
+  // A quoted "A=1" is a command, not an assignment.
+  if (/['"\\]/.test(text)) return undefined;
+  const words = plainWords(text);
+  const list = words?.[0] === "export" ? words.slice(1) : words;
+  if (!list || list.length === 0) return undefined;
+  const pairs: [string, string][] = [];
+  for (const word of list) {
+    const match = PLAIN_ASSIGNMENT.exec(word);
+    if (!match) return undefined;
+    pairs.push([match[1] as string, match[2] as string]);
+  }
+  return pairs;
+}
+
+/** The names a command assigns at the start of one of its lines (`NAME=`, `export NAME=`). */
+export function assignedNames(text: string): string[] {
+  const names: string[] = [];
+  for (const line of text.split("\n")) {
+    const name = ASSIGNMENT_START.exec(line)?.[1];
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/** Does the command have a `cd` in it anywhere? */
+export function mentionsCd(text: string): boolean {
+  return CD.test(text);
+}
+
+/** What follows `$SHELL` in a command that is `$SHELL ...` (a nested demo), else undefined. */
+export function nestedDemoArguments(text: string): string | undefined {
+  const match = NESTED.exec(text);
+  return match ? (match[1] ?? "") : undefined;
 }
