@@ -27,6 +27,7 @@ import {
   expandWord,
   type GlobPattern,
   isVariable,
+  type KnownEnv,
   knownValue,
   lineAt,
   type Variables,
@@ -35,8 +36,10 @@ import {
   describeInstallation,
   Installs,
   type Moment,
+  markingPath,
   type PathAddition,
 } from "../shell/installs.js";
+import { assign, learnFrom } from "../shell/state.js";
 import {
   type Condition,
   type Heredoc,
@@ -46,7 +49,6 @@ import {
   type SimpleCommand,
   type Word,
 } from "../shell/syntax.js";
-import type { KnownEnv } from "../util/expand.js";
 import type { Output } from "../util/output.js";
 import { memo } from "./memo.js";
 import {
@@ -110,7 +112,8 @@ const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const ASSIGNED = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/;
+/** Commands whose `NAME=value` arguments are assignments. */
+const DECLARES = new Set(["export", "local", "declare", "typeset", "readonly"]);
 const KUSTOMIZATIONS = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 const WHAT: Record<FileRole, string> = {
@@ -265,7 +268,7 @@ class Analyzer {
     return path.relative(this.io.cwd, absolute) || ".";
   }
 
-  private parse(text: string): ShellScan {
+  parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
     if (scan) {
       this.parsed.delete(text);
@@ -394,10 +397,13 @@ class Analyzer {
     const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
     this.redirections(command, step, scope);
     if (command.words.length === 0) {
-      for (const word of command.assignments) this.assign(word, scope);
+      for (const word of command.assignments) {
+        this.trackPath(word, scope, false);
+        assign(word, scope.state, scope.options);
+      }
       return;
     }
-    for (const word of command.assignments) this.assign(word, scope, true);
+    for (const word of command.assignments) this.trackPath(word, scope, true);
     const { index, wrappers } = unwrap(command.words, known);
     for (const i of wrappers) {
       const name = known(command.words[i] as Word);
@@ -428,7 +434,8 @@ class Analyzer {
     }
     for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
     this.installs.ran(name, args, known, scope.moment, scope.state.dir, command.pipedInput);
-    this.learn(name, args, scope, known);
+    if (DECLARES.has(name)) for (const word of args) this.trackPath(word, scope, false);
+    learnFrom(name, args, scope.state, scope.options);
   }
 
   /** `< FILE` must exist; `> FILE` (and `>>`, `&>`...) makes FILE, with a heredoc's text when `cat` copies one. */
@@ -674,80 +681,16 @@ class Analyzer {
     return this.whichCache.get(key);
   }
 
-  /** What a command changes that later commands of the same text depend on: variables, directory. */
-  private learn(
-    name: string,
-    args: readonly Word[],
-    scope: Scope,
-    known: (w: Word) => string | undefined,
-  ): void {
-    switch (name) {
-      case "export":
-      case "local":
-      case "declare":
-      case "typeset":
-      case "readonly":
-        for (const word of args) if (ASSIGNED.test(word.raw)) this.assign(word, scope);
-        return;
-      case "unset":
-        for (const word of args) {
-          const value = known(word);
-          if (value !== undefined && !value.startsWith("-")) scope.state.set(value, undefined);
-        }
-        return;
-      case "for":
-      case "select": {
-        const variable = args[0] && known(args[0]);
-        if (variable !== undefined) scope.state.set(variable, null);
-        return;
-      }
-      case "read":
-      case "mapfile":
-      case "readarray":
-        for (const word of args) {
-          const value = known(word);
-          if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-            scope.state.set(value, null);
-          }
-        }
-        return;
-      case "cd": {
-        const targets = args.filter((w) => !/^-[LPe@]+$/.test(known(w) ?? ""));
-        const target = targets[0] === undefined ? scope.state.get("HOME") : known(targets[0]);
-        if (targets.length > 1 || typeof target !== "string" || target === "-")
-          scope.state.dir = null;
-        else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
-        else
-          scope.state.dir = scope.state.dir === null ? null : path.resolve(scope.state.dir, target);
-        if (scope.state.dir === null) scope.state.set("PWD", null);
-        else scope.state.set("PWD", scope.state.dir);
-        return;
-      }
-      case "pushd":
-      case "popd":
-        scope.state.dir = null;
-        scope.state.set("PWD", null);
-        return;
-      default:
-    }
-  }
-
-  /** `NAME=value`: known when its value is; `only`: the prefix of a command, for it alone. */
-  private assign(word: Word, scope: Scope, only = false): void {
-    const match = ASSIGNED.exec(word.raw);
-    if (!match) return;
-    const name = match[1] as string;
-    if (match[2] !== undefined || match[3] === "+") {
-      if (!only) scope.state.set(name, null);
-      return;
-    }
-    const expanded = expandWord(word, scope.state, scope.options);
-    const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
-    const prefix = `${name}=`;
-    const known = value?.startsWith(prefix) ? value.slice(prefix.length) : undefined;
-    if (!only) scope.state.set(name, known ?? null);
-    if (name !== "PATH") return;
-    const added = this.installs.assignPath(known, word, scope.moment, scope.depth, only);
+  /**
+   * `PATH=...` (alone, after `export`, or `only` before one command): what it
+   * adds to PATH, for what the demo installs. Before the assignment is learnt.
+   */
+  private trackPath(word: Word, scope: Scope, only: boolean): void {
+    if (!word.raw.startsWith("PATH=")) return;
+    const expanded = expandWord(word, markingPath(scope.state), scope.options);
+    const value =
+      expanded.ok && expanded.values.length === 1 ? expanded.values[0]?.slice(5) : undefined;
+    const added = this.installs.assignPath(value, word, scope.moment, scope.depth, only);
     if (added) scope.forThisOnly.push(added);
   }
 
@@ -1272,7 +1215,9 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       analyzer.startScript(o);
     }
   };
-  const result = await observeDemo(request, io, observe);
+  const result = await observeDemo(request, io, observe, {
+    scan: (text) => analyzer.parse(text),
+  });
   analyzer.settleNested();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;

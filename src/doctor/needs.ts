@@ -16,6 +16,7 @@ import {
   type Installation,
   Installs,
   type Moment,
+  markingPath,
   type PathAddition,
   type Where,
 } from "../shell/installs.js";
@@ -123,7 +124,8 @@ class Collector {
         const value = known(a)?.slice(name.length + 1);
         if (!only) changed.set(name, value ?? null);
         if (name !== "PATH") return;
-        const addition = this.installs.assignPath(value, a, moment, o.depth, only);
+        const marked = knownValue(a, markingPath(vars), options)?.slice(name.length + 1);
+        const addition = this.installs.assignPath(marked, a, moment, o.depth, only);
         if (addition) forThisOnly.push(addition);
       };
       for (const a of command.assignments) {

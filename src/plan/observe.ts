@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { LoadOptions } from "../reader/load.js";
 import type { FileData } from "../reader/read.js";
 import type { Diagnostic } from "../script/types.js";
+import type { ShellSyntax } from "../shell/syntax.js";
 import { type PlanObservation, type PlanResult, planDemo } from "./plan.js";
 
 /** The demo to read, as a run would be started. */
@@ -42,15 +43,20 @@ export function unreadableDemo(file: string, files: DemoFiles): Diagnostic | und
   };
 }
 
-/** Walks the demo as the dry run does, telling `observe` what it meets. */
+/**
+ * Walks the demo as the dry run does, telling `observe` what it meets; with
+ * `syntax`, the dry run parses through it (a tool that parses the same
+ * commands keeps one cache for both).
+ */
 export function observeDemo(
   request: DemoRequest,
   files: DemoFiles,
   observe: (observation: PlanObservation) => void,
+  syntax?: ShellSyntax,
 ): Promise<PlanResult> {
   const { file, args, env, load, shellCommand } = request;
   return planDemo(
-    { file, args, env, load, shellCommand, observe },
+    { file, args, env, load, shellCommand, observe, ...(syntax ? { syntax } : {}) },
     { cwd: files.cwd, readFile: (p) => files.readFile(p) },
   );
 }

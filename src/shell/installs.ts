@@ -9,6 +9,7 @@
  */
 import * as path from "node:path";
 import { createdBy, operands } from "./creates.js";
+import type { Variables } from "./expand.js";
 import { type Arm, mayFollow, type Word } from "./syntax.js";
 
 export interface Where {
@@ -49,6 +50,17 @@ export interface PathAddition extends Moment {
 interface Placed extends Moment {
   readonly path: string;
   readonly unpacked: boolean;
+}
+
+/** What `$PATH` stands for while a new PATH is read: the directories around it are the new ones. */
+const PATH_MARK = "\u0000PATH\u0000";
+
+/** The variables, with `$PATH` read as a mark (see `assignPath`). */
+export function markingPath(vars: Variables): Variables {
+  return {
+    get: (name) => (name === "PATH" ? PATH_MARK : vars.get(name)),
+    has: (name) => name === "PATH" || vars.has(name),
+  };
 }
 
 const DOWNLOADERS = new Set(["curl", "wget"]);
@@ -106,8 +118,9 @@ export class Installs {
   }
 
   /**
-   * `PATH=value` (value undefined: not known) at `moment`; `only`: a prefix of
-   * a command (`PATH=dir:$PATH cmd`), returned for that command alone.
+   * `PATH=value` at `moment`, its value read with `markingPath` (undefined:
+   * not known); `only`: a prefix of a command (`PATH=dir:$PATH cmd`),
+   * returned for that command alone.
    */
   assignPath(
     value: string | undefined,
@@ -217,7 +230,7 @@ export class Installs {
     let dirs: PathAddition["dirs"];
     if (value !== undefined) {
       dirs = [...new Set(value.split(":"))]
-        .filter((d) => d !== "" && !this.startDirs.has(d))
+        .filter((d) => d !== "" && !d.includes(PATH_MARK) && !this.startDirs.has(d))
         .map((dir) => ({ dir, known: true }));
     } else {
       // Not known as a whole (`$(pwd)/bin:$PATH`): the directories as written.

@@ -81,6 +81,14 @@ export interface Arm {
   readonly arm: number;
 }
 
+/**
+ * How far what a command changes (variables, the directory) reaches: the
+ * session itself; "maybe" when the command may not run (a branch, a loop's
+ * body, after `||`, a function's body); "subshell" when it runs in a subshell
+ * (`( )`, `$( )`, a pipeline's stage, `&`), which changes nothing after it.
+ */
+export type Reach = "session" | "maybe" | "subshell";
+
 /** One simple command: `NAME=value ... word word ... redirections`. */
 export interface SimpleCommand {
   readonly assignments: readonly Word[];
@@ -91,6 +99,7 @@ export interface SimpleCommand {
   readonly offset: number;
   /** Inside a function body: `$1`, `$@`... are the function's arguments. */
   readonly inFunction: boolean;
+  readonly reach: Reach;
   /** The `command -v` tests that must have gone this way for the command to run. */
   readonly conditions: readonly Condition[];
   /** Its standard input is the heredoc of the command before it in a pipeline (`cat <<EOF | cmd`). */
@@ -126,10 +135,8 @@ let loading: Promise<ShellSyntax> | undefined;
 /** Loads the bash grammar once per process (about 50 ms) and returns the parser. */
 export function loadShellSyntax(): Promise<ShellSyntax> {
   loading ??= (async () => {
-    // The grammar's lexer is one 160 KB WebAssembly function: its first few
-    // calls make V8 recompile it with its optimizing compiler, which takes
-    // about 0.7 s of CPU and 60 MB and delays the exit of even a short check.
-    // The baseline compiler's code parses a 100,000-line demo no slower.
+    // Baseline code only: optimising the grammar's large functions in the background
+    // costs more CPU than a dry run or a check ever gets back, and exit waits for it.
     setFlagsFromString("--liftoff-only");
     const { Parser: TsParser, Language } = await import("web-tree-sitter");
     await TsParser.init();
@@ -189,6 +196,7 @@ interface After {
 
 interface Context {
   readonly inFunction: boolean;
+  readonly reach: Reach;
   readonly conditions: readonly Condition[];
   readonly arms: readonly Arm[];
   readonly pipedInput?: boolean;
@@ -205,6 +213,13 @@ export function mayFollow(earlier: readonly Arm[], later: readonly Arm[]): boole
       ? later.some((l) => l.id === e.id)
       : !later.some((l) => l.id === e.id && l.arm !== e.arm),
   );
+}
+
+const REACH_ORDER: readonly Reach[] = ["session", "maybe", "subshell"];
+
+/** The context of commands that reach no further than `reach`. */
+function within(ctx: Context, reach: Reach): Context {
+  return REACH_ORDER.indexOf(reach) > REACH_ORDER.indexOf(ctx.reach) ? { ...ctx, reach } : ctx;
 }
 
 type Task =
@@ -264,7 +279,7 @@ class Scanner {
     this.tasks.push({
       kind: "visit",
       node: root,
-      ctx: { inFunction: false, conditions: [], arms: [] },
+      ctx: { inFunction: false, reach: "session", conditions: [], arms: [] },
     });
     for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
       if (task.kind === "emit") this.commands.push(task.command);
@@ -314,17 +329,23 @@ class Scanner {
         return;
       }
       case "arithmetic_expansion":
-        this.later(substitutionsIn(node), ctx);
+        this.later(substitutionsIn(node), within(ctx, "subshell"));
         return;
       case "c_style_for_statement":
       case "compound_statement":
         if (node.type === "c_style_for_statement" || node.firstChild?.type === "((") {
           const body = node.childForFieldName("body");
-          this.later(substitutionsIn(node, body), ctx);
-          if (body) this.tasks.push({ kind: "visit", node: body, ctx });
+          this.later(substitutionsIn(node, body), within(ctx, "subshell"));
+          if (body) this.tasks.push({ kind: "visit", node: body, ctx: within(ctx, "maybe") });
           return;
         }
-        this.later(children(node), ctx);
+        this.statements(children(node), ctx);
+        return;
+      case "subshell":
+        this.later(children(node), this.subshell(within(ctx, "subshell")));
+        return;
+      case "while_statement":
+        this.later(children(node), within(ctx, "maybe"));
         return;
       case "declaration_command":
       case "unset_command":
@@ -345,15 +366,13 @@ class Scanner {
       case "for_statement":
         this.forStatement(node, ctx);
         return;
-      case "subshell":
-        this.later(children(node), this.subshell(ctx));
-        return;
       case "case_statement": {
         const id = this.choices++;
         const kids = children(node);
+        const maybe = within(ctx, "maybe");
         for (let i = kids.length - 1; i >= 0; i--) {
           const kid = kids[i] as Node;
-          const inArm = kid.type === "case_item" ? this.arm(ctx, id, i) : ctx;
+          const inArm = kid.type === "case_item" ? this.arm(maybe, id, i) : maybe;
           this.tasks.push({ kind: "visit", node: kid, ctx: inArm });
         }
         return;
@@ -361,8 +380,20 @@ class Scanner {
       case "heredoc_body":
       case "comment":
         return;
+      case "program":
+        this.statements(children(node), ctx);
+        return;
       default:
         this.later(children(node), ctx);
+    }
+  }
+
+  /** Statements in sequence: one followed by `&` runs in the background, in a subshell. */
+  private statements(nodes: readonly Node[], ctx: Context): void {
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const background = nodes[i + 1]?.type === "&";
+      const node = nodes[i] as Node;
+      this.tasks.push({ kind: "visit", node, ctx: background ? within(ctx, "subshell") : ctx });
     }
   }
 
@@ -383,13 +414,14 @@ class Scanner {
         redirects,
         offset,
         inFunction: ctx.inFunction,
+        reach: ctx.reach,
         conditions: ctx.conditions,
         pipedHeredoc: piped,
         pipedInput: ctx.pipedInput === true,
         arms: ctx.arms,
       },
     });
-    if (substitutions.length > 0) this.later(substitutions, this.subshell(ctx));
+    if (substitutions.length > 0) this.later(substitutions, this.subshell(within(ctx, "subshell")));
   }
 
   /** A `command` node, with the redirections written after it (`redirected_statement`). */
@@ -559,7 +591,7 @@ class Scanner {
       this.functions.push({ name: name.text, offset: node.startIndex, conditions: ctx.conditions });
     }
     const body = node.childForFieldName("body");
-    if (body) this.later([body], { ...ctx, inFunction: true, pipedInput: false });
+    if (body) this.later([body], { ...within(ctx, "maybe"), inFunction: true, pipedInput: false });
   }
 
   private forStatement(node: Node, ctx: Context): void {
@@ -570,7 +602,7 @@ class Scanner {
     if (variable) words.push(this.word(variable, substitutions));
     for (const value of values) words.push(this.word(value, substitutions));
     const body = node.childForFieldName("body");
-    if (body) this.later([body], ctx);
+    if (body) this.later([body], within(ctx, "maybe"));
     // Kept as a command (`for NAME in WORDS`) so that NAME can be marked unknown.
     this.emit([], words, [], node.startIndex, ctx, substitutions, undefined);
   }
@@ -585,19 +617,23 @@ class Scanner {
     // Clause 0 is the first test's then; each elif (its test and its then) and the else one more.
     const id = this.choices++;
     let clause = 0;
-    const inClause = (): Context => (clause === 0 ? ctx : this.arm(ctx, id, clause));
+    const inClause = (base: Context): Context => (clause === 0 ? base : this.arm(base, id, clause));
+    // The first test always runs; the rest may not.
+    let testCtx = ctx;
+    const maybe = within(ctx, "maybe");
     const startTest = (base: readonly Condition[]) => {
       conditions = base;
       tests = [];
       phase = "test";
     };
     const endTest = () => {
-      for (const t of tests) visits.push({ node: t, ctx: { ...inClause(), conditions } });
+      for (const t of tests) visits.push({ node: t, ctx: { ...inClause(testCtx), conditions } });
+      testCtx = maybe;
       branch = testedCondition(tests);
       phase = "body";
     };
     const inBody = (): Context => ({
-      ...this.arm(ctx, id, clause),
+      ...this.arm(maybe, id, clause),
       conditions: branch ? [...conditions, branch] : conditions,
     });
     const otherwise = (): readonly Condition[] =>
@@ -610,7 +646,7 @@ class Scanner {
         clause++;
         if (child.type === "else_clause") {
           for (const c of children(child)) {
-            if (c.isNamed) visits.push({ node: c, ctx: { ...inClause(), conditions: base } });
+            if (c.isNamed) visits.push({ node: c, ctx: { ...inClause(maybe), conditions: base } });
           }
           continue;
         }
@@ -644,16 +680,18 @@ class Scanner {
       return;
     }
     const tested = testedCondition([left]);
+    // Every command is taken to succeed: what follows `&&` runs, what follows `||` may not.
+    const after = op === "||" ? within(ctx, "maybe") : ctx;
     const rightCtx: Context =
       tested && op
         ? {
-            ...ctx,
+            ...after,
             conditions: [
               ...ctx.conditions,
               op === "&&" ? tested : { name: tested.name, present: !tested.present },
             ],
           }
-        : ctx;
+        : after;
     // `A || B`: B runs where A failed, so what A set (or not) is another way from B's.
     const id = op === "||" ? this.choices++ : -1;
     this.tasks.push({
@@ -667,13 +705,14 @@ class Scanner {
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
   private pipeline(node: Node, ctx: Context, first?: Heredoc): void {
     const stages = node.namedChildren.filter((c) => c.type !== "comment");
+    const stageCtx = stages.length > 1 ? within(ctx, "subshell") : ctx;
     for (let i = stages.length - 1; i >= 0; i--) {
       const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : first;
-      const stageCtx = i > 0 ? { ...ctx, pipedInput: true } : ctx;
+      const inPipe = i > 0 ? { ...stageCtx, pipedInput: true } : stageCtx;
       this.tasks.push({
         kind: "visit",
         node: stages[i] as Node,
-        ctx: stageCtx,
+        ctx: inPipe,
         ...(piped ? { piped } : {}),
       });
     }
