@@ -10,6 +10,7 @@ import {
   CrdFileError,
   type CrdVersionSchema,
   crdsFromYaml,
+  isBuiltInApiVersion,
   type ParsedYaml,
   parseYaml,
   SchemaSet,
@@ -1043,6 +1044,10 @@ class Analyzer {
       }
     }
     const schemas = new SchemaSet(crds).add(extraCrds);
+    // One note per kind with no schema, at its first object: Kubernetes's own kinds are
+    // never noted (no schema is expected for them), and a hundred objects of one custom
+    // kind are one thing to know, not a hundred.
+    const unvalidated = new Map<string, { first: Finding; more: number }>();
     for (const [absolute, { use, parsed }] of toValidate) {
       const report = validateManifests(parsed, use.label, schemas);
       for (const problem of report.problems) {
@@ -1061,15 +1066,35 @@ class Analyzer {
           object.kind === "CustomResourceDefinition" &&
           object.apiVersion === "apiextensions.k8s.io/v1";
         if (isCrd && crdFiles.has(absolute)) continue;
-        this.add({
-          severity: "note",
-          file: object.file,
-          line: object.line + use.lineOffset,
-          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
-          hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none (built-in kinds are not checked)",
-          rule: "not-validated",
+        if (isBuiltInApiVersion(object.apiVersion)) continue;
+        const key = `${object.apiVersion} ${object.kind}`;
+        const seen = unvalidated.get(key);
+        if (seen) {
+          seen.more++;
+          continue;
+        }
+        unvalidated.set(key, {
+          more: 0,
+          first: {
+            severity: "note",
+            file: object.file,
+            line: object.line + use.lineOffset,
+            message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
+            hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none",
+            rule: "not-validated",
+          },
         });
       }
+    }
+    for (const { first, more } of unvalidated.values()) {
+      this.add(
+        more === 0
+          ? first
+          : {
+              ...first,
+              message: `${first.message} (and ${more} more object${more === 1 ? "" : "s"} of this kind)`,
+            },
+      );
     }
   }
 }

@@ -651,7 +651,8 @@ What it reports, each as file:line: error|warning|note: message:
     at its line in the script);
   - Kubernetes manifests that do not match their CRD's schema (the CRDs found in
     the files the script applies, plus --crds), at the manifest's line;
-    kinds with no schema are notes, "not validated";
+    a custom kind with no schema is one note, "not validated" (Kubernetes's own
+    kinds have no schema here and are not checked);
   - commands the script runs that are not on PATH, as warnings (notes when the
     script tests for them with command -v, or installs them itself; nothing for
     a command behind a command -v test that goes the other way on this machine).

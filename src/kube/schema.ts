@@ -95,6 +95,42 @@ export function splitApiVersion(
   return undefined;
 }
 
+/**
+ * The API groups Kubernetes serves itself (no CRD defines them): their kinds have no
+ * schema here, and that says nothing about the demo.
+ */
+const BUILT_IN_GROUPS = new Set([
+  "",
+  "admissionregistration.k8s.io",
+  "apiextensions.k8s.io",
+  "apiregistration.k8s.io",
+  "apps",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "autoscaling",
+  "batch",
+  "certificates.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "internal.apiserver.k8s.io",
+  "networking.k8s.io",
+  "node.k8s.io",
+  "policy",
+  "rbac.authorization.k8s.io",
+  "resource.k8s.io",
+  "scheduling.k8s.io",
+  "storage.k8s.io",
+  "storagemigration.k8s.io",
+]);
+
+/** Is `apiVersion` one of Kubernetes's own API groups (not one a CRD adds)? */
+export function isBuiltInApiVersion(apiVersion: string): boolean {
+  const gv = splitApiVersion(apiVersion);
+  return gv !== undefined && BUILT_IN_GROUPS.has(gv.group);
+}
+
 const KUBE_VERSION = /^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$/;
 
 /**
