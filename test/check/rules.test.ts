@@ -352,7 +352,12 @@ describe("YAML and manifests", () => {
       "more.yaml": [
         lines("apiVersion: example.com/v1", "kind: Widget", "metadata:", "  name: two"),
         lines("apiVersion: example.com/v1", "kind: Widget", "metadata:", "  name: three"),
-        lines("apiVersion: gateway.networking.k8s.io/v1", "kind: HTTPRoute", "metadata:", "  name: r"),
+        lines(
+          "apiVersion: gateway.networking.k8s.io/v1",
+          "kind: HTTPRoute",
+          "metadata:",
+          "  name: r",
+        ),
       ].join("---\n"),
     };
     expect(await findings(files, "demo.sh")).toEqual([
