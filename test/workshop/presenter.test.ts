@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -43,6 +44,13 @@ interface KeyPoint {
   readonly anchor?: string;
   /** A typed command: RETURN runs it, and the runner starts a new line at once. */
   readonly command: boolean;
+  /**
+   * Does a command run between the anchor and the key (or is there no anchor)? Then the
+   * runner may still be dropping the keys typed during that command when the screen shows
+   * the anchor: the key waits for the screen to settle. Otherwise the runner wrote the anchor
+   * after its last command, and taking keys is enough.
+   */
+  readonly settle: boolean;
 }
 
 const squash = (text: string): string => text.replace(/\s+/g, " ");
@@ -66,16 +74,29 @@ function lastWords(markdown: string): string | undefined {
 /** Every key press the dry run plans, from the start-up notice to the last wait. */
 function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
   const points: KeyPoint[] = [
-    { what: "the notice about the keys", anchor: "Press RETURN to start.", command: false },
+    {
+      what: "the notice about the keys",
+      anchor: "Press RETURN to start.",
+      command: false,
+      settle: true,
+    },
   ];
   let said: string | undefined;
+  /** Has a command run since the commentary that `said` holds the last words of? */
+  let ranSince = false;
   for (const r of plan) {
-    if (r.kind === "commentary" && r.text?.trim()) said = lastWords(r.text) ?? said;
+    if (r.kind === "commentary" && r.text?.trim()) {
+      const last = lastWords(r.text);
+      if (last) [said, ranSince] = [last, false];
+    }
     const shown = r.kind === "command" && r.display !== "hidden";
+    if (r.kind === "command" && !shown) ranSince = true;
     if (shown && r.waitBefore) {
       const text = (r.shown ?? "").replaceAll("${INGRESS_IP}", INGRESS_IP);
-      points.push({ what: `$ ${text}`, anchor: squash(`$ ${text}`), command: true });
+      points.push({ what: `$ ${text}`, anchor: squash(`$ ${text}`), command: true, settle: false });
       said = undefined;
+    } else if (shown) {
+      throw new Error("the rehearsal presses no key while a command is typed out without a wait");
     } else if (r.kind === "wait") {
       // Without text of its own, a wait is told apart only by following a command's run.
       if (!said && points.at(-1)?.command !== true) {
@@ -87,6 +108,7 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
         what: `a wait after "${said ?? "a command"}"`,
         ...(said ? { anchor: said } : {}),
         command: false,
+        settle: !said || ranSince,
       });
       said = undefined;
     }
@@ -146,6 +168,28 @@ function betweenCommands(root: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Does the runner hold the terminal in its raw mode, taking keys? Signals off tells it from a
+ * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal.
+ */
+function takingKeys(pts: string): Promise<boolean> {
+  const fd = fs.openSync(
+    pts,
+    fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY,
+  );
+  return new Promise<boolean>((resolve) => {
+    const stty = spawn("stty", ["-a"], { stdio: [fd, "pipe", "ignore"] });
+    let settings = "";
+    stty.stdout.setEncoding("utf8").on("data", (d: string) => {
+      settings += d;
+    });
+    stty.on("error", () => resolve(false));
+    stty.on("close", () =>
+      resolve(/(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings)),
+    );
+  }).finally(() => fs.closeSync(fd));
 }
 
 interface Stage {
@@ -248,9 +292,13 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       }, ms);
       if (!check()) waiters.add(check);
     });
-  const pollRaw = async (what: string) => {
-    // The runner takes keys once its session is idle and the screen has settled: right after
-    // a command it still drops the keys typed during it, so a key sent then would be lost.
+  const pts = (term as unknown as { readonly ptsName: string }).ptsName;
+  /**
+   * Resolves once the runner takes keys: its session idle, the terminal in its raw mode, and,
+   * with `settle`, the screen still for a while, since right after a command the runner drops
+   * the keys typed during it, so a key sent then would be lost.
+   */
+  const keysTaken = async (what: string, settle: boolean) => {
     const deadline = Date.now() + 60_000;
     let quietSince = Date.now();
     let length = rawOut.length;
@@ -260,8 +308,9 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       if (rawOut.length !== length || !betweenCommands(term.pid)) {
         length = rawOut.length;
         quietSince = Date.now();
-      } else if (Date.now() - quietSince >= 150) {
-        return;
+      } else if (!settle || Date.now() - quietSince >= 150) {
+        if (await takingKeys(pts)) return;
+        quietSince = Date.now();
       }
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
@@ -296,7 +345,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
           return true;
         });
       }
-      await pollRaw(point.what);
+      await keysTaken(point.what, point.settle);
       await inspect();
       const mark = rawOut.length;
       term.write("\r");
