@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stripVTControlCharacters } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
 import pty from "@lydell/node-pty";
 import { Terminal } from "@xterm/headless/lib-headless/xterm-headless.mjs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -14,6 +14,8 @@ import { fakeEnv, makeFakes, realToolsWithoutFaked, runCli } from "./fakes.js";
 // terminal emulator. Typing is instant (--typing-speed 0), so each mesh takes seconds.
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
+
+const execFileAsync = promisify(execFile);
 
 type Mesh = "linkerd" | "istio";
 const COLS = 100;
@@ -82,12 +84,17 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
     },
   ];
   let said: string | undefined;
-  /** Has a command run since the commentary that `said` holds the last words of? */
+  /**
+   * Has a command run since the commentary that `said` holds the last words of? Or was it said
+   * in another demo than the wait's: then the nested demo (a command of the outer one) was
+   * still running when it showed.
+   */
   let ranSince = false;
+  let saidAt = 0;
   for (const r of plan) {
     if (r.kind === "commentary" && r.text?.trim()) {
       const last = lastWords(r.text);
-      if (last) [said, ranSince] = [last, false];
+      if (last) [said, ranSince, saidAt] = [last, false, r.depth];
     }
     const shown = r.kind === "command" && r.display !== "hidden";
     if (r.kind === "command" && !shown) ranSince = true;
@@ -108,7 +115,7 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
         what: `a wait after "${said ?? "a command"}"`,
         ...(said ? { anchor: said } : {}),
         command: false,
-        settle: !said || ranSince,
+        settle: !said || ranSince || saidAt !== r.depth,
       });
       said = undefined;
     }
@@ -174,22 +181,13 @@ function betweenCommands(root: number): boolean {
  * Does the runner hold the terminal in its raw mode, taking keys? Signals off tells it from a
  * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal.
  */
-function takingKeys(pts: string): Promise<boolean> {
-  const fd = fs.openSync(
-    pts,
-    fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY,
-  );
-  return new Promise<boolean>((resolve) => {
-    const stty = spawn("stty", ["-a"], { stdio: [fd, "pipe", "ignore"] });
-    let settings = "";
-    stty.stdout.setEncoding("utf8").on("data", (d: string) => {
-      settings += d;
-    });
-    stty.on("error", () => resolve(false));
-    stty.on("close", () =>
-      resolve(/(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings)),
-    );
-  }).finally(() => fs.closeSync(fd));
+async function takingKeys(pts: string): Promise<boolean> {
+  try {
+    const { stdout } = await execFileAsync("stty", ["-F", pts, "-a"], { encoding: "utf8" });
+    return /(^|\s)-icanon(\s|$)/.test(stdout) && /(^|\s)-isig(\s|$)/.test(stdout);
+  } catch {
+    return false;
+  }
 }
 
 interface Stage {
