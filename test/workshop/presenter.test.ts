@@ -1,7 +1,7 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify, stripVTControlCharacters } from "node:util";
+import { stripVTControlCharacters } from "node:util";
 import pty from "@lydell/node-pty";
 import { Terminal } from "@xterm/headless/lib-headless/xterm-headless.mjs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -14,8 +14,6 @@ import { fakeEnv, makeFakes, realToolsWithoutFaked, runCli } from "./fakes.js";
 // terminal emulator. Typing is instant (--typing-speed 0), so each mesh takes seconds.
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
-
-const execFileAsync = promisify(execFile);
 
 type Mesh = "linkerd" | "istio";
 const COLS = 100;
@@ -126,25 +124,33 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
 
 /** Every process below `root`: pid, parent, command name (from /proc; these tests need Linux). */
 function tree(root: number): { pid: number; ppid: number; comm: string }[] {
-  const all = fs
-    .readdirSync("/proc")
-    .filter((e) => /^[0-9]+$/.test(e))
-    .flatMap((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        return [{ pid: Number(e), ppid, comm }];
-      } catch {
-        return [];
-      }
-    });
+  // Down from `root` through each thread's list of children: a few files, where a scan of
+  // /proc reads one per process on the machine.
   const found: { pid: number; ppid: number; comm: string }[] = [];
   const queue = [root];
   for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-    for (const child of all.filter((c) => c.ppid === p)) {
-      found.push(child);
-      queue.push(child.pid);
+    let threads: string[];
+    try {
+      threads = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      let children: string[];
+      try {
+        children = fs.readFileSync(`/proc/${p}/task/${thread}/children`, "utf8").split(" ");
+      } catch {
+        continue;
+      }
+      for (const child of children.filter((c) => c !== "")) {
+        try {
+          const comm = fs.readFileSync(`/proc/${child}/comm`, "utf8").trim();
+          found.push({ pid: Number(child), ppid: p, comm });
+          queue.push(Number(child));
+        } catch {
+          // It ended while we looked.
+        }
+      }
     }
   }
   return found;
@@ -179,15 +185,37 @@ function betweenCommands(root: number): boolean {
 
 /**
  * Does the runner hold the terminal in its raw mode, taking keys? Signals off tells it from a
- * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal.
+ * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal. One
+ * bash runs stty for each question: a process started from this one, as big as it is, costs
+ * more than stty itself.
  */
-async function takingKeys(pts: string): Promise<boolean> {
-  try {
-    const { stdout } = await execFileAsync("stty", ["-F", pts, "-a"], { encoding: "utf8" });
-    return /(^|\s)-icanon(\s|$)/.test(stdout) && /(^|\s)-isig(\s|$)/.test(stdout);
-  } catch {
-    return false;
-  }
+function keysProbe(pts: string): { taking(): Promise<boolean>; close(): void } {
+  const loop = 'while read -r _; do stty -a -F "$0" 2>&1 | tr "\\n" " "; echo; done';
+  const probe = spawn("bash", ["--noprofile", "--norc", "-c", loop, pts], {
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const waiting: ((settings: string) => void)[] = [];
+  let buffer = "";
+  probe.stdout.setEncoding("utf8").on("data", (data: string) => {
+    buffer += data;
+    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+      waiting.shift()?.(buffer.slice(0, end));
+      buffer = buffer.slice(end + 1);
+    }
+  });
+  probe.on("close", () => {
+    for (const answer of waiting.splice(0)) answer("");
+  });
+  return {
+    taking: () =>
+      new Promise<boolean>((resolve) => {
+        waiting.push((settings) =>
+          resolve(/(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings)),
+        );
+        probe.stdin.write("\n");
+      }),
+    close: () => probe.stdin.end(),
+  };
 }
 
 interface Stage {
@@ -258,7 +286,19 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
   });
 
   let cursor = 0;
-  const seen = () => squash(stripVTControlCharacters(rawOut).replaceAll("\r", ""));
+  const plain = (raw: string) => squash(stripVTControlCharacters(raw).replaceAll("\r", ""));
+  // The text up to the last whole line is kept, not worked out again at each write: no escape
+  // code spans a newline, and the newline ends it with the one space a run of whitespace
+  // leaves.
+  const join = (a: string, b: string) => (a.endsWith(" ") ? a + b.replace(/^ /, "") : a + b);
+  let lines = { raw: 0, text: "" };
+  const seen = () => {
+    const end = rawOut.lastIndexOf("\n") + 1;
+    if (end > lines.raw) {
+      lines = { raw: end, text: join(lines.text, plain(rawOut.slice(lines.raw, end))) };
+    }
+    return join(lines.text, plain(rawOut.slice(lines.raw)));
+  };
   const until = (what: string, ready: () => boolean, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -290,7 +330,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       }, ms);
       if (!check()) waiters.add(check);
     });
-  const pts = (term as unknown as { readonly ptsName: string }).ptsName;
+  const keys = keysProbe((term as unknown as { readonly ptsName: string }).ptsName);
   /**
    * Resolves once the runner takes keys: its session idle, the terminal in its raw mode, and,
    * with `settle`, the screen still for a while, since right after a command the runner drops
@@ -307,7 +347,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
         length = rawOut.length;
         quietSince = Date.now();
       } else if (!settle || Date.now() - quietSince >= 150) {
-        if (await takingKeys(pts)) return;
+        if (await keys.taking()) return;
         quietSince = Date.now();
       }
       await new Promise((resolve) => setTimeout(resolve, 15));
@@ -371,6 +411,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
     };
   } finally {
     if (exit === undefined) term.kill("SIGKILL");
+    keys.close();
     await cluster.close();
   }
 }
