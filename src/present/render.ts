@@ -22,6 +22,12 @@ interface Theme {
   readonly heading1: (text: string) => string;
   readonly heading2: (text: string) => string;
   readonly heading: (text: string) => string;
+  /**
+   * The rule under a title (double) and under a section (single): it keeps the levels
+   * apart, and apart from prose, with or without colour.
+   */
+  readonly heading1Rule: (text: string) => string;
+  readonly heading2Rule: (text: string) => string;
   readonly em: (text: string) => string;
   readonly strong: (text: string) => string;
   readonly del: (text: string) => string;
@@ -38,9 +44,11 @@ interface Theme {
 
 function makeTheme(c: ChalkInstance): Theme {
   return {
-    heading1: c.bold.green.underline,
+    heading1: c.bold.green,
     heading2: c.bold.green,
     heading: c.bold,
+    heading1Rule: c.green,
+    heading2Rule: c.dim.green,
     em: c.italic.magenta,
     strong: c.bold,
     del: c.strikethrough,
@@ -482,12 +490,17 @@ function renderBlock(token: Token, width: number, ctx: Context): string[] {
       const inline = renderInline(heading.tokens, ctx);
       const style =
         heading.depth === 1 ? theme.heading1 : heading.depth === 2 ? theme.heading2 : theme.heading;
-      return wrap(
+      const lines = wrap(
         splitLines(inline)
           .map((l) => style(l))
           .join("\n"),
         width,
       );
+      if (heading.depth > 2) return lines;
+      const rule = heading.depth === 1 ? "═" : "─";
+      const ruled = heading.depth === 1 ? theme.heading1Rule : theme.heading2Rule;
+      const widest = Math.max(0, ...lines.map((l) => stringWidth(l)));
+      return widest === 0 ? lines : [...lines, ruled(rule.repeat(Math.min(widest, width)))];
     }
     case "code": {
       const text = (token as Tokens.Code).text.replace(/\n+$/, "");

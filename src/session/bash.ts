@@ -1,5 +1,5 @@
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from "node:child_process";
-import { constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { constants, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -127,6 +127,29 @@ type Pending =
     }
   | { kind: "state"; resolve: (script: string | undefined) => void };
 
+/** What the session's directory holds: its two pipes, and a function the demo set aside. */
+const SESSION_FILES = [REQUESTS, ANSWERS, "fn"];
+
+/**
+ * Removes the session's directory: its known files one by one, which is much cheaper at
+ * the end of every run than a recursive removal; that stays for anything unexpected.
+ */
+function removeSessionDir(dir: string): void {
+  for (const name of SESSION_FILES) {
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch {
+      // Never made, or already gone.
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The gap between asking a timed-out command's processes to stop and forcing them. */
 const KILL_GRACE_MS = 500;
 /** How long processes get to end after SIGTERM when the runner itself is told to stop. */
@@ -156,6 +179,9 @@ export class BashSession implements Shell {
   /** The session's watchdog: it outlives the runner on purpose, so it is never signalled. */
   private watchdog = -1;
   private captured: string | undefined;
+  /** How bash ended, and the short wait before that is reported (see the constructor). */
+  private lastExit: { code: number | null; signal: string | null } | undefined;
+  private settling: NodeJS.Timeout | undefined;
 
   /** What the session started (its commands' processes), the watchdog left out. */
   private tree(...roots: number[]): number[] {
@@ -237,7 +263,8 @@ export class BashSession implements Shell {
     });
     // An answer written just before bash exited may still be on its way: let it arrive first.
     this.child.onExit((code, signal) => {
-      setTimeout(() => this.ended({ code, signal }), 20);
+      this.lastExit = { code, signal };
+      this.settling = setTimeout(() => this.ended({ code, signal }), 20);
     });
   }
 
@@ -351,6 +378,10 @@ export class BashSession implements Shell {
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
       await exited;
       clearTimeout(timer);
+      // Nothing is awaited from a closed session: report its end now rather than keep the
+      // runner alive for the wait meant for a last answer in flight.
+      clearTimeout(this.settling);
+      if (this.lastExit) this.ended(this.lastExit);
     }
     this.cleanUp();
   }
@@ -359,7 +390,7 @@ export class BashSession implements Shell {
     this.control?.destroy();
     this.replies?.destroy();
     this.child.handshake?.destroy();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeSessionDir(this.dir);
   }
 
   private timeOut(entry: Pending & { kind: "run" }): void {

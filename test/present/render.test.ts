@@ -27,19 +27,16 @@ function widest(lines: readonly string[]): number {
 }
 
 describe("renderMarkdown: headings and blocks", () => {
-  it("shows a heading's text without the #s: level 1 bold, green and underlined", () => {
-    expect(renderMarkdown("# Getting started", colour)).toBe(
-      c.bold.green.underline("Getting started"),
-    );
-    expect(renderMarkdown("Getting started\n===", colour)).toBe(
-      c.bold.green.underline("Getting started"),
-    );
+  it("shows a heading's text without the #s: level 1 bold and green over a double rule", () => {
+    const title = `${c.bold.green("Getting started")}\n${c.green("═".repeat(15))}`;
+    expect(renderMarkdown("# Getting started", colour)).toBe(title);
+    expect(renderMarkdown("Getting started\n===", colour)).toBe(title);
   });
 
-  it("shows level-2 headings differently from level 1 (not underlined), deeper ones bold", () => {
+  it("shows level-2 headings over a single rule, deeper ones bold with none", () => {
     const one = renderMarkdown("# Section", colour);
     const two = renderMarkdown("## Section", colour);
-    expect(two).toBe(c.bold.green("Section"));
+    expect(two).toBe(`${c.bold.green("Section")}\n${c.dim.green("───────")}`);
     expect(two).not.toBe(one);
     expect(renderMarkdown("Section\n---", colour)).toBe(two);
     expect(renderMarkdown("### Step *two*", colour)).toBe(
@@ -48,9 +45,25 @@ describe("renderMarkdown: headings and blocks", () => {
     expect(renderMarkdown("### Step", colour)).not.toBe(two);
   });
 
+  it("keeps levels 1, 2 and 3 apart without colour", () => {
+    expect(seen("# Title")).toEqual(["Title", "═════"]);
+    expect(seen("## Title")).toEqual(["Title", "─────"]);
+    expect(seen("### Title")).toEqual(["Title"]);
+    expect(renderMarkdown("# Title", plain)).not.toBe(renderMarkdown("## Title", plain));
+  });
+
+  it("rules a heading as wide as it shows: emoji and CJK count two columns, and never past the width", () => {
+    expect(seen("# 🚀 Launch")).toEqual(["🚀 Launch", "═".repeat(9)]);
+    expect(seen("## 日本語")).toEqual(["日本語", "─".repeat(6)]);
+    const long = "A title that goes on for much longer than the terminal is wide";
+    const lines = seen(`# ${long}`, { width: 30 });
+    expect(lines.at(-1)).toBe("═".repeat(Math.max(...lines.slice(0, -1).map((l) => l.length))));
+    expect((lines.at(-1) as string).length).toBeLessThanOrEqual(30);
+  });
+
   it("keeps a heading's text as written (no uppercasing)", () => {
-    expect(seen("# Hello, demoshts")).toEqual(["Hello, demoshts"]);
-    expect(seen("Setext Title\n============")).toEqual(["Setext Title"]);
+    expect(seen("# Hello, demoshts")[0]).toBe("Hello, demoshts");
+    expect(seen("Setext Title\n============")[0]).toBe("Setext Title");
   });
 
   it("separates blocks by one blank line, as the source does", () => {
@@ -58,6 +71,7 @@ describe("renderMarkdown: headings and blocks", () => {
       "# Title\n\nFirst paragraph.\n\n\n\n- one\n- two\n\n```yaml\nk: v\n```\n\n> quoted";
     expect(seen(source)).toEqual([
       "Title",
+      "═════",
       "",
       "First paragraph.",
       "",
@@ -71,7 +85,7 @@ describe("renderMarkdown: headings and blocks", () => {
   });
 
   it("adds no blank line where the source has none", () => {
-    expect(seen("# Title\nBody text.")).toEqual(["Title", "Body text."]);
+    expect(seen("# Title\nBody text.")).toEqual(["Title", "═════", "Body text."]);
     expect(seen("Steps:\n- one\n- two")).toEqual(["Steps:", "• one", "• two"]);
   });
 
