@@ -24,10 +24,12 @@ import {
   expandWord,
   type GlobPattern,
   isVariable,
+  type KnownEnv,
   knownValue,
   lineAt,
   type Variables,
 } from "../shell/expand.js";
+import { assign, learnFrom } from "../shell/state.js";
 import {
   type Heredoc,
   loadShellSyntax,
@@ -36,7 +38,6 @@ import {
   type SimpleCommand,
   type Word,
 } from "../shell/syntax.js";
-import type { KnownEnv } from "../util/expand.js";
 import type { Output } from "../util/output.js";
 import { memo } from "./memo.js";
 import {
@@ -112,7 +113,6 @@ const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const ASSIGNED = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/;
 const KUSTOMIZATIONS = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 const WHAT: Record<FileRole, string> = {
@@ -256,7 +256,7 @@ class Analyzer {
     return path.relative(this.io.cwd, absolute) || ".";
   }
 
-  private parse(text: string): ShellScan {
+  parse(text: string): ShellScan {
     let scan = this.parsed.get(text);
     if (scan) {
       this.parsed.delete(text);
@@ -373,7 +373,7 @@ class Analyzer {
     const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
     this.redirections(command, step, scope);
     if (command.words.length === 0) {
-      for (const word of command.assignments) this.assign(word, scope);
+      for (const word of command.assignments) assign(word, scope.state, scope.options);
       return;
     }
     const { index, wrappers } = unwrap(command.words, known);
@@ -405,7 +405,7 @@ class Analyzer {
       } else this.fileUse(use, scope);
     }
     for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
-    this.learn(name, args, scope, known);
+    learnFrom(name, args, scope.state, scope.options);
   }
 
   /** `< FILE` must exist; `> FILE` (and `>>`, `&>`...) makes FILE, with a heredoc's text when `cat` copies one. */
@@ -625,79 +625,6 @@ class Analyzer {
     const key = `${name}\u0000${searchPath}`;
     if (!this.whichCache.has(key)) this.whichCache.set(key, this.io.which(name, searchPath));
     return this.whichCache.get(key);
-  }
-
-  /** What a command changes that later commands of the same text depend on: variables, directory. */
-  private learn(
-    name: string,
-    args: readonly Word[],
-    scope: Scope,
-    known: (w: Word) => string | undefined,
-  ): void {
-    switch (name) {
-      case "export":
-      case "local":
-      case "declare":
-      case "typeset":
-      case "readonly":
-        for (const word of args) if (ASSIGNED.test(word.raw)) this.assign(word, scope);
-        return;
-      case "unset":
-        for (const word of args) {
-          const value = known(word);
-          if (value !== undefined && !value.startsWith("-")) scope.state.set(value, undefined);
-        }
-        return;
-      case "for":
-      case "select": {
-        const variable = args[0] && known(args[0]);
-        if (variable !== undefined) scope.state.set(variable, null);
-        return;
-      }
-      case "read":
-      case "mapfile":
-      case "readarray":
-        for (const word of args) {
-          const value = known(word);
-          if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-            scope.state.set(value, null);
-          }
-        }
-        return;
-      case "cd": {
-        const targets = args.filter((w) => !/^-[LPe@]+$/.test(known(w) ?? ""));
-        const target = targets[0] === undefined ? scope.state.get("HOME") : known(targets[0]);
-        if (targets.length > 1 || typeof target !== "string" || target === "-")
-          scope.state.dir = null;
-        else if (path.isAbsolute(target)) scope.state.dir = path.normalize(target);
-        else
-          scope.state.dir = scope.state.dir === null ? null : path.resolve(scope.state.dir, target);
-        if (scope.state.dir === null) scope.state.set("PWD", null);
-        else scope.state.set("PWD", scope.state.dir);
-        return;
-      }
-      case "pushd":
-      case "popd":
-        scope.state.dir = null;
-        scope.state.set("PWD", null);
-        return;
-      default:
-    }
-  }
-
-  /** `NAME=value`: known when its value is. */
-  private assign(word: Word, scope: Scope): void {
-    const match = ASSIGNED.exec(word.raw);
-    if (!match) return;
-    const name = match[1] as string;
-    if (match[2] !== undefined || match[3] === "+") {
-      scope.state.set(name, null);
-      return;
-    }
-    const expanded = expandWord(word, scope.state, scope.options);
-    const value = expanded.ok && expanded.values.length === 1 ? expanded.values[0] : undefined;
-    const prefix = `${name}=`;
-    scope.state.set(name, value?.startsWith(prefix) ? value.slice(prefix.length) : null);
   }
 
   // -------------------------------------------------------------------------
@@ -1237,6 +1164,7 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       load: request.load,
       shellCommand: request.shellCommand,
       observe,
+      syntax: { scan: (text) => analyzer.parse(text) },
     },
     host,
   );

@@ -7,8 +7,18 @@ import {
 } from "../reader/limits.js";
 import { type LoadOptions, loadScript } from "../reader/load.js";
 import type { ReadHost } from "../reader/read.js";
+import {
+  assignedNames,
+  mentionsCd,
+  nestedDemoArguments,
+  plainAssignments,
+  plainWords,
+} from "../reader/words.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
-import { fillBraced, type KnownEnv, staticWords } from "../util/expand.js";
+import { unwrap } from "../shell/commands.js";
+import { expandWord, isVariable, type KnownEnv, knownValue } from "../shell/expand.js";
+import { learnCommand, type ShellState } from "../shell/state.js";
+import { loadShellSyntax, type ShellSyntax, type Word } from "../shell/syntax.js";
 import {
   type Display,
   type Driver,
@@ -100,6 +110,17 @@ export interface PlanInput {
   readonly shellCommand: string;
   /** Told about every script read and every command that would run. */
   readonly observe?: (observation: PlanObservation) => void;
+  /**
+   * Read the commands with the bash parser (the default; it is loaded when a
+   * command first needs it) to learn what they change and which nested demos
+   * they run. `false` never loads it (a live run counting its steps): only
+   * commands of plain words are read (`cd DIR`, `NAME=value`, and `$SHELL`
+   * with `${NAME}` filled as the audience sees it); a variable another command
+   * may assign, and the directory after its `cd`, become unknown.
+   */
+  readonly parse?: boolean;
+  /** The parser to read them with, when the caller has one (`check` keeps what it parsed). */
+  readonly syntax?: ShellSyntax;
 }
 
 export type PlanResult =
@@ -116,11 +137,22 @@ class PlanError extends Error {
   }
 }
 
-const ASSIGNMENT_START = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Only commands with an assignment, `cd` or `unset` in them can change what is known. */
-const MAY_CHANGE_STATE = /=|\bcd\b|\bunset\b/;
-const NESTED = /^\s*(?:\$SHELL|\$\{SHELL\})(?:\s+([\s\S]*))?$/;
+/**
+ * Only a command with one of these in it can change what is known (an
+ * assignment, `${NAME:=value}`, `cd`, `unset`, `read`, `for`...) or run a
+ * nested demo: no other is parsed (`--timeout=60s` is no assignment), and a
+ * demo with none never loads the parser.
+ */
+const MAY_CHANGE_STATE =
+  /(?:^|[\s;&|(`{])[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=|\$\{[^}]*=|\b(?:cd|unset|read|mapfile|readarray|for|select|pushd|popd)\b|SHELL/;
+
+/** Fills `${NAME}` (the braced form only, as demosh shows it) with known values. */
+export function fillBraced(text: string, env: KnownEnv): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\}/g, (whole, name: string) => {
+    const value = env.get(name);
+    return typeof value === "string" ? value : whole;
+  });
+}
 
 interface Context {
   readonly host: ReadHost;
@@ -131,63 +163,75 @@ interface Context {
   readonly chain: string[];
   /** How many nested demos have been planned so far. */
   nested: number;
+  /** The bash parser, once a command has needed it. */
+  syntax: Promise<ShellSyntax> | undefined;
 }
 
 /** What a dry run knows of the session: variables and the working directory. */
-class DryState {
-  cwd: string | null;
-
+class DryState implements ShellState {
   constructor(
     readonly env: KnownEnv,
-    cwd: string,
-  ) {
-    this.cwd = cwd;
+    public dir: string | null,
+  ) {}
+
+  get(name: string): string | null | undefined {
+    return this.env.get(name);
   }
 
-  /** Learns what it can from a command that would have run, without running it. */
-  learn(text: string): void {
+  has(name: string): boolean {
+    return this.env.has(name);
+  }
+
+  set(name: string, value: string | null | undefined): void {
+    if (value === undefined) this.env.delete(name);
+    else this.env.set(name, value);
+  }
+
+  /**
+   * Without the parser: a command of plain words that is `cd DIR`, `NAME=value`
+   * or `export NAME=value` is followed; whatever another command may assign,
+   * and the directory after its `cd`, become unknown.
+   */
+  learnPlain(text: string): void {
     if (!MAY_CHANGE_STATE.test(text)) return;
-    const words = staticWords(text, this.env);
-    if (words === undefined) {
-      this.forgetAssigned(text);
-      // A cd that cannot be read (cd "$(...)", cd sub && ...) leaves the directory unknown.
-      if (/(^|[\s;&|(])cd(\s|$)/m.test(text)) this.cwd = null;
+    const words = plainWords(text);
+    const [first, target] = words ?? [];
+    if (words?.length === 2 && first === "cd" && target !== undefined && target !== "-") {
+      this.dir = this.dir === null ? null : path.resolve(this.dir, target);
       return;
     }
-    const [first, ...rest] = words;
-    if (first === undefined) return;
-    if (first === "cd") {
-      const target = rest[0];
-      if (rest.length > 1 || this.cwd === null) this.cwd = null;
-      else if (target === undefined) this.cwd = this.env.get("HOME") ?? null;
-      else this.cwd = target === "-" ? null : path.resolve(this.cwd, target);
+    const assignments = plainAssignments(text);
+    if (assignments) {
+      for (const [name, value] of assignments) this.env.set(name, value);
       return;
     }
-    if (first === "unset") {
-      for (const name of rest) this.env.delete(name);
-      return;
-    }
-    const assignments = first === "export" ? rest : words;
-    for (const word of assignments) {
-      const eq = word.indexOf("=");
-      const name = eq > 0 ? word.slice(0, eq) : "";
-      if (!NAME.test(name)) {
-        if (first !== "export") this.forgetAssigned(text);
-        return;
-      }
-    }
-    for (const word of assignments) {
-      const eq = word.indexOf("=");
-      this.env.set(word.slice(0, eq), word.slice(eq + 1));
-    }
+    for (const name of assignedNames(text)) this.env.set(name, null);
+    if (mentionsCd(text)) this.dir = null;
+  }
+}
+
+/** What a command that may not run changes: whatever it would change becomes unknown. */
+class Uncertain implements ShellState {
+  constructor(private readonly state: ShellState) {}
+
+  get(name: string): string | null | undefined {
+    return this.state.get(name);
   }
 
-  /** Marks a variable assigned in a way that cannot be predicted as unknown. */
-  private forgetAssigned(text: string): void {
-    for (const line of text.split("\n")) {
-      const match = ASSIGNMENT_START.exec(line);
-      if (match?.[1]) this.env.set(match[1], null);
-    }
+  has(name: string): boolean {
+    return this.state.has(name);
+  }
+
+  set(name: string, value: string | null | undefined): void {
+    if (value !== this.state.get(name)) this.state.set(name, null);
+  }
+
+  get dir(): string | null {
+    return this.state.dir;
+  }
+
+  set dir(dir: string | null) {
+    if (dir !== this.state.dir) this.state.dir = null;
   }
 }
 
@@ -265,7 +309,7 @@ class DryDriver implements Driver {
       step: p.step,
       text: p.text,
       env: this.state.env,
-      cwd: this.state.cwd,
+      cwd: this.state.dir,
       depth: this.depth,
     });
     this.record({
@@ -281,8 +325,7 @@ class DryDriver implements Driver {
       expectFailure: p.expectFailure,
       ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
     });
-    await this.nested(p);
-    this.state.learn(p.text);
+    await this.follow(p);
     return { status: 0, stop: false, exited: false };
   }
 
@@ -322,14 +365,48 @@ class DryDriver implements Driver {
 
   notice(): void {}
 
-  /** A `$SHELL other.md` command: plan the nested demo inline when its path can be known. */
-  private async nested(p: Presentation): Promise<void> {
-    const match = NESTED.exec(p.text);
-    if (!match || this.state.cwd === null) return;
-    const words = staticWords(match[1] ?? "", this.state.env);
-    const target = words?.[0];
-    if (words === undefined || target === undefined) return;
-    const absolute = path.resolve(this.state.cwd, target);
+  /**
+   * Learns what the command changes and plans the nested demos it runs
+   * (`$SHELL other.md ARGS`), in the order the shell would meet them.
+   */
+  private async follow(p: Presentation): Promise<void> {
+    if (!MAY_CHANGE_STATE.test(p.text)) return;
+    if (this.ctx.input.parse === false) {
+      const words = literalNested(p.text, this.state.env);
+      if (words) await this.nested(p, words);
+      this.state.learnPlain(p.text);
+      return;
+    }
+    this.ctx.syntax ??= this.ctx.input.syntax
+      ? Promise.resolve(this.ctx.input.syntax)
+      : loadShellSyntax();
+    const scan = (await this.ctx.syntax).scan(p.text);
+    for (const command of scan.commands) {
+      const options = { inFunction: command.inFunction };
+      const known = (w: Word) => knownValue(w, this.state, options);
+      const { index, wrappers } = unwrap(command.words, known);
+      const name = command.words[index];
+      if (name && wrappers.length === 0 && isVariable(name, "SHELL")) {
+        // A nested demo that may not run is not planned; it changes nothing here either way.
+        if (command.reach === "maybe") continue;
+        const args = expandAll(command.words.slice(index + 1), this.state);
+        if (args) await this.nested(p, args);
+        continue;
+      }
+      if (command.reach === "subshell") continue;
+      learnCommand(
+        command,
+        command.reach === "maybe" ? new Uncertain(this.state) : this.state,
+        options,
+      );
+    }
+  }
+
+  /** Plans a nested demo inline when its path can be known (`words`: the path, then its arguments). */
+  private async nested(p: Presentation, words: readonly string[]): Promise<void> {
+    const target = words[0];
+    if (this.state.dir === null || target === undefined) return;
+    const absolute = path.resolve(this.state.dir, target);
     const label = path.relative(this.ctx.host.cwd, absolute) || target;
     const found = this.ctx.host.readFile(absolute);
     this.ctx.input.observe?.({
@@ -385,10 +462,27 @@ class DryDriver implements Driver {
       label,
       absolute,
       args,
-      new DryState(env, this.state.cwd),
+      new DryState(env, this.state.dir),
       this.depth + 1,
     );
   }
+}
+
+/** The values of words, or undefined when one cannot be known. */
+function expandAll(words: readonly Word[], state: ShellState): string[] | undefined {
+  const values: string[] = [];
+  for (const word of words) {
+    const expanded = expandWord(word, state);
+    if (!expanded.ok) return undefined;
+    values.push(...expanded.values);
+  }
+  return values;
+}
+
+/** Without the parser: the words of `$SHELL WORDS` when they are plain once `${NAME}` is filled. */
+function literalNested(text: string, env: KnownEnv): string[] | undefined {
+  const rest = nestedDemoArguments(text);
+  return rest === undefined ? undefined : plainWords(fillBraced(rest, env));
 }
 
 async function planFile(
@@ -400,9 +494,9 @@ async function planFile(
   depth: number,
 ): Promise<WalkOutcome> {
   const host: ReadHost =
-    state.cwd === ctx.host.cwd || state.cwd === null
+    state.dir === ctx.host.cwd || state.dir === null
       ? ctx.host
-      : { cwd: state.cwd, readFile: (p) => ctx.host.readFile(p) };
+      : { cwd: state.dir, readFile: (p) => ctx.host.readFile(p) };
   const loaded = loadScript(absolute, ctx.input.load, host, label);
   if (!loaded.ok) {
     for (const warning of loaded.warnings) ctx.warnings.push(warning);
@@ -434,7 +528,15 @@ export async function planDemo(input: PlanInput, host: ReadHost): Promise<PlanRe
     if (value !== undefined) env.set(key, value);
   }
   env.set("SHELL", input.shellCommand);
-  const ctx: Context = { host, input, records: [], warnings: [], chain: [], nested: 0 };
+  const ctx: Context = {
+    host,
+    input,
+    records: [],
+    warnings: [],
+    chain: [],
+    nested: 0,
+    syntax: undefined,
+  };
   try {
     await planFile(
       ctx,

@@ -1,6 +1,5 @@
 import * as path from "node:path";
 import type { Diagnostic, MacroStep, Script, Step } from "../script/types.js";
-import { macroCalled } from "../util/words.js";
 import { BUILTINS, BUILTINS_LABEL } from "./builtins.js";
 import { describeChain, MAX_EXPANDED_STEPS, MAX_MACRO_CALL_DEPTH } from "./limits.js";
 import { type FileData, ReadError, type ReadHost, ReadSession } from "./read.js";
@@ -145,8 +144,8 @@ function callsIn(steps: readonly Step[], macros: ReadonlyMap<string, MacroStep>)
       continue;
     }
     if (step.kind !== "command" && step.kind !== "immediate") continue;
-    const callee = macroCalled(step.text, (name) => macros.has(name));
-    if (callee !== undefined) calls.push({ step, callee });
+    const callee = step.calls;
+    if (callee !== undefined && macros.has(callee)) calls.push({ step, callee });
   }
   return calls;
 }

@@ -20,6 +20,7 @@ import {
 } from "./limits.js";
 import { CommandScanner } from "./shell-scan.js";
 import { decodeText, splitLines } from "./text.js";
+import { macroCallName, printText } from "./words.js";
 
 /** A located problem that stops reading; the reader returns it, never throws it. */
 export class ReadError extends Error {
@@ -420,7 +421,14 @@ class FileReader {
         );
       }
     }
-    out.push({ kind: "command", loc: this.loc(first), endLine: last.line, text: parts.join("\n") });
+    const text = parts.join("\n");
+    out.push({
+      kind: "command",
+      loc: this.loc(first),
+      endLine: last.line,
+      text,
+      calls: macroCallName(text),
+    });
     return undefined;
   }
 
@@ -443,12 +451,13 @@ class FileReader {
         hint: `remove it, or open the block with @${body === "end" ? "macro NAME" : "ifhook NAME"}`,
       });
     } else if (word === "print") {
-      out.push({ kind: "print", loc, args: body.slice(5).trim() });
+      const args = body.slice(5).trim();
+      out.push({ kind: "print", loc, args, text: printText(args) });
     } else if (body === "") {
       out.push({ kind: "commentary", loc, text, format: "shell", hidden: true });
     } else {
       this.nearMiss(loc, body, word);
-      out.push({ kind: "immediate", loc, endLine, text: body });
+      out.push({ kind: "immediate", loc, endLine, text: body, calls: macroCallName(body) });
     }
   }
 

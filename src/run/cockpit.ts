@@ -82,6 +82,8 @@ async function planSteps(
       env: deps.env,
       load: request.load,
       shellCommand: deps.env.SHELL ?? "",
+      // A live run never loads the bash parser: the count follows what the reader knows.
+      parse: false,
     },
     deps.host,
   );

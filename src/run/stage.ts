@@ -67,7 +67,8 @@ async function listGaps(
   const err = deps.stderr;
   const { planDemo } = await import("../plan/plan.js");
   const plan = await planDemo(
-    { file: request.file, args: request.args, ...io.plan },
+    // A live run never loads the bash parser.
+    { file: request.file, args: request.args, ...io.plan, parse: false },
     deps.host,
   ).catch(() => undefined);
   if (!plan?.ok) return;

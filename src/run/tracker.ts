@@ -133,7 +133,8 @@ export class Tracker {
   /** The plan's index of the shown step at file:line nearest after the current one. */
   find(file: string, line: number): number | undefined {
     const plan = this.options.plan ?? [];
-    const from = this.shownIndex === undefined ? 0 : this.shownIndex;
+    // Starting at the first shown step leaves the index at -1, just before it.
+    const from = Math.max(0, this.shownIndex ?? 0);
     const matches = (s: PlannedStep) => s.depth === 0 && s.file === file && s.line === line;
     for (let i = from; i < plan.length; i++) if (matches(plan[i] as PlannedStep)) return i;
     for (let i = from - 1; i >= 0; i--) if (matches(plan[i] as PlannedStep)) return i;

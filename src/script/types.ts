@@ -43,6 +43,8 @@ export interface CommandStep {
   readonly loc: Loc;
   readonly endLine: number;
   readonly text: string;
+  /** The macro this command runs instead of the shell, when one of this name is defined. */
+  readonly calls: string | undefined;
 }
 
 /** `#$ text`: typed out as if it were a command, never run. */
@@ -77,6 +79,8 @@ export interface PrintStep {
   readonly kind: "print";
   readonly loc: Loc;
   readonly args: string;
+  /** What is printed (before `${NAME}` is filled): the words of `args`, quotes removed. */
+  readonly text: string;
 }
 
 /** `#@anything else`: run `text` at once, unseen and without waits. */
@@ -85,6 +89,8 @@ export interface ImmediateStep {
   readonly loc: Loc;
   readonly endLine: number;
   readonly text: string;
+  /** The macro this command runs instead of the shell, when one of this name is defined (`@NAME`). */
+  readonly calls: string | undefined;
 }
 
 /** `@hook NAME SUFFIX`: a shell function running `$DEMO_HOOK_SUFFIX`. */

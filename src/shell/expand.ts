@@ -6,13 +6,19 @@
  */
 import type { Part, Word } from "./syntax.js";
 
-/** The 0-based line of `offset` in `text`. */
 /** What is known of the variables: a value, null when set to something unknown, undefined when unset. */
 export interface Variables {
   get(name: string): string | null | undefined;
   has(name: string): boolean;
 }
 
+/**
+ * What can be known about a shell's variables without running anything: a value
+ * per name, or `null` when a command set it in a way that cannot be predicted.
+ */
+export type KnownEnv = Map<string, string | null>;
+
+/** The 0-based line of `offset` in `text`. */
 export function lineAt(text: string, offset: number): number {
   let line = 0;
   for (let i = 0; i < offset && i < text.length; i++) if (text[i] === "\n") line++;

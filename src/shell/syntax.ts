@@ -7,6 +7,7 @@
  * becomes call-stack depth. Executes nothing.
  */
 import { createRequire } from "node:module";
+import { setFlagsFromString } from "node:v8";
 import type { Language, Parser, Tree } from "web-tree-sitter";
 
 /** A piece of a word, as the shell builds it. */
@@ -68,6 +69,14 @@ export interface Condition {
   readonly present: boolean;
 }
 
+/**
+ * How far what a command changes (variables, the directory) reaches: the
+ * session itself; "maybe" when the command may not run (a branch, a loop's
+ * body, after `||`, a function's body); "subshell" when it runs in a subshell
+ * (`( )`, `$( )`, a pipeline's stage, `&`), which changes nothing after it.
+ */
+export type Reach = "session" | "maybe" | "subshell";
+
 /** One simple command: `NAME=value ... word word ... redirections`. */
 export interface SimpleCommand {
   readonly assignments: readonly Word[];
@@ -78,6 +87,7 @@ export interface SimpleCommand {
   readonly offset: number;
   /** Inside a function body: `$1`, `$@`... are the function's arguments. */
   readonly inFunction: boolean;
+  readonly reach: Reach;
   /** The `command -v` tests that must have gone this way for the command to run. */
   readonly conditions: readonly Condition[];
   /** Its standard input is the heredoc of the command before it in a pipeline (`cat <<EOF | cmd`). */
@@ -109,6 +119,9 @@ let loading: Promise<ShellSyntax> | undefined;
 /** Loads the bash grammar once per process (about 50 ms) and returns the parser. */
 export function loadShellSyntax(): Promise<ShellSyntax> {
   loading ??= (async () => {
+    // Baseline code only: optimising the grammar's large functions in the background
+    // costs more CPU than a dry run or a check ever gets back, and exit waits for it.
+    setFlagsFromString("--liftoff-only");
     const { Parser: TsParser, Language } = await import("web-tree-sitter");
     await TsParser.init();
     const wasm = createRequire(import.meta.url).resolve("tree-sitter-bash/tree-sitter-bash.wasm");
@@ -167,7 +180,15 @@ interface After {
 
 interface Context {
   readonly inFunction: boolean;
+  readonly reach: Reach;
   readonly conditions: readonly Condition[];
+}
+
+const REACH_ORDER: readonly Reach[] = ["session", "maybe", "subshell"];
+
+/** The context of commands that reach no further than `reach`. */
+function within(ctx: Context, reach: Reach): Context {
+  return REACH_ORDER.indexOf(reach) > REACH_ORDER.indexOf(ctx.reach) ? { ...ctx, reach } : ctx;
 }
 
 type Task =
@@ -223,7 +244,11 @@ class Scanner {
   constructor(private readonly text: string) {}
 
   run(root: Node): void {
-    this.tasks.push({ kind: "visit", node: root, ctx: { inFunction: false, conditions: [] } });
+    this.tasks.push({
+      kind: "visit",
+      node: root,
+      ctx: { inFunction: false, reach: "session", conditions: [] },
+    });
     for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
       if (task.kind === "emit") this.commands.push(task.command);
       else this.visit(task.node, task.ctx, task.piped);
@@ -263,17 +288,24 @@ class Scanner {
         return;
       }
       case "arithmetic_expansion":
-        this.later(substitutionsIn(node), ctx);
+        this.later(substitutionsIn(node), within(ctx, "subshell"));
         return;
       case "c_style_for_statement":
       case "compound_statement":
         if (node.type === "c_style_for_statement" || node.firstChild?.type === "((") {
           const body = node.childForFieldName("body");
-          this.later(substitutionsIn(node, body), ctx);
-          if (body) this.tasks.push({ kind: "visit", node: body, ctx });
+          this.later(substitutionsIn(node, body), within(ctx, "subshell"));
+          if (body) this.tasks.push({ kind: "visit", node: body, ctx: within(ctx, "maybe") });
           return;
         }
-        this.later(children(node), ctx);
+        this.statements(children(node), ctx);
+        return;
+      case "subshell":
+        this.later(children(node), within(ctx, "subshell"));
+        return;
+      case "while_statement":
+      case "case_statement":
+        this.later(children(node), within(ctx, "maybe"));
         return;
       case "declaration_command":
       case "unset_command":
@@ -297,8 +329,20 @@ class Scanner {
       case "heredoc_body":
       case "comment":
         return;
+      case "program":
+        this.statements(children(node), ctx);
+        return;
       default:
         this.later(children(node), ctx);
+    }
+  }
+
+  /** Statements in sequence: one followed by `&` runs in the background, in a subshell. */
+  private statements(nodes: readonly Node[], ctx: Context): void {
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const background = nodes[i + 1]?.type === "&";
+      const node = nodes[i] as Node;
+      this.tasks.push({ kind: "visit", node, ctx: background ? within(ctx, "subshell") : ctx });
     }
   }
 
@@ -319,11 +363,12 @@ class Scanner {
         redirects,
         offset,
         inFunction: ctx.inFunction,
+        reach: ctx.reach,
         conditions: ctx.conditions,
         pipedHeredoc: piped,
       },
     });
-    this.later(substitutions, ctx);
+    this.later(substitutions, within(ctx, "subshell"));
   }
 
   /** A `command` node, with the redirections written after it (`redirected_statement`). */
@@ -493,7 +538,7 @@ class Scanner {
       this.functions.push({ name: name.text, offset: node.startIndex, conditions: ctx.conditions });
     }
     const body = node.childForFieldName("body");
-    if (body) this.later([body], { inFunction: true, conditions: ctx.conditions });
+    if (body) this.later([body], { ...within(ctx, "maybe"), inFunction: true });
   }
 
   private forStatement(node: Node, ctx: Context): void {
@@ -504,7 +549,7 @@ class Scanner {
     if (variable) words.push(this.word(variable, substitutions));
     for (const value of values) words.push(this.word(value, substitutions));
     const body = node.childForFieldName("body");
-    if (body) this.later([body], ctx);
+    if (body) this.later([body], within(ctx, "maybe"));
     // Kept as a command (`for NAME in WORDS`) so that NAME can be marked unknown.
     this.emit([], words, [], node.startIndex, ctx, substitutions, undefined);
   }
@@ -516,18 +561,22 @@ class Scanner {
     const visits: { node: Node; ctx: Context }[] = [];
     let branch: Condition | undefined;
     let phase: "test" | "body" = "test";
+    // The first test always runs; the rest may not.
+    let testCtx = ctx;
+    const maybe = within(ctx, "maybe");
     const startTest = (base: readonly Condition[]) => {
       conditions = base;
       tests = [];
       phase = "test";
     };
     const endTest = () => {
-      for (const t of tests) visits.push({ node: t, ctx: { ...ctx, conditions } });
+      for (const t of tests) visits.push({ node: t, ctx: { ...testCtx, conditions } });
+      testCtx = maybe;
       branch = testedCondition(tests);
       phase = "body";
     };
     const inBody = (): Context => ({
-      ...ctx,
+      ...maybe,
       conditions: branch ? [...conditions, branch] : conditions,
     });
     const otherwise = (): readonly Condition[] =>
@@ -539,7 +588,7 @@ class Scanner {
         const base = otherwise();
         if (child.type === "else_clause") {
           for (const c of children(child)) {
-            if (c.isNamed) visits.push({ node: c, ctx: { ...ctx, conditions: base } });
+            if (c.isNamed) visits.push({ node: c, ctx: { ...maybe, conditions: base } });
           }
           continue;
         }
@@ -573,16 +622,18 @@ class Scanner {
       return;
     }
     const tested = testedCondition([left]);
+    // Every command is taken to succeed: what follows `&&` runs, what follows `||` may not.
+    const after = op === "||" ? within(ctx, "maybe") : ctx;
     const rightCtx: Context =
       tested && op
         ? {
-            ...ctx,
+            ...after,
             conditions: [
               ...ctx.conditions,
               op === "&&" ? tested : { name: tested.name, present: !tested.present },
             ],
           }
-        : ctx;
+        : after;
     this.tasks.push({ kind: "visit", node: right, ctx: rightCtx });
     this.tasks.push({ kind: "visit", node: left, ctx });
   }
@@ -590,9 +641,15 @@ class Scanner {
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
   private pipeline(node: Node, ctx: Context, first?: Heredoc): void {
     const stages = node.namedChildren.filter((c) => c.type !== "comment");
+    const stageCtx = stages.length > 1 ? within(ctx, "subshell") : ctx;
     for (let i = stages.length - 1; i >= 0; i--) {
       const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : first;
-      this.tasks.push({ kind: "visit", node: stages[i] as Node, ctx, ...(piped ? { piped } : {}) });
+      this.tasks.push({
+        kind: "visit",
+        node: stages[i] as Node,
+        ctx: stageCtx,
+        ...(piped ? { piped } : {}),
+      });
     }
   }
 

@@ -11,7 +11,6 @@ import type {
   TypedStep,
   WaitStep,
 } from "../script/types.js";
-import { macroCalled, splitWords } from "../util/words.js";
 
 /** How a command is shown to the audience. */
 export type Display = "typed" | "instant" | "hidden";
@@ -297,8 +296,7 @@ export class Walker {
         return this.explicitWait(steps, scope, step, index);
       case "print": {
         scope.overrides = {};
-        const words = splitWords(step.args);
-        await this.driver.print(step, words ? words.join(" ") : step.args);
+        await this.driver.print(step, step.text);
         return undefined;
       }
       case "immediate":
@@ -341,8 +339,7 @@ export class Walker {
     index: number,
   ): Promise<number | undefined> {
     const o = this.takeOverrides(scope);
-    const macroName = macroCalled(step.text, (name) => this.script.macros.has(name));
-    const macro = macroName === undefined ? undefined : this.script.macros.get(macroName);
+    const macro = step.calls === undefined ? undefined : this.script.macros.get(step.calls);
     let typeout = o.typeout;
     for (;;) {
       const showCommand = scope.showing && o.typeCommand;

@@ -34,18 +34,24 @@ describe("what the reader reports", () => {
     ]);
   });
 
-  it("checks a $SHELL the dry run cannot plan (in a list, or a directory)", async () => {
+  it("checks a $SHELL the dry run cannot plan (in a branch, or a directory)", async () => {
     const files = {
-      "demo.sh": lines("$SHELL gone.md && echo done", "$SHELL sub", "$SHELL $(pick).md"),
+      "demo.sh": lines(
+        "$SHELL gone.md && echo done",
+        "$SHELL sub",
+        "$SHELL $(pick).md",
+        "true || $SHELL away.md",
+      ),
       "sub/x.md": "",
     };
     expect(
       await findings(files, "demo.sh", {}, (n) => (n === "pick" ? undefined : `/bin/${n}`)),
     ).toEqual([
-      "demo.sh:1 error nested-demo: nested demo gone.md does not exist",
+      "demo.sh:1 error nested-demo: nested demo gone.md cannot be read: no such file",
       "demo.sh:2 error nested-demo: nested demo sub cannot be read: is a directory",
       "demo.sh:3 warning command-not-found: pick: command not found on PATH",
       "demo.sh:3 note not-checked: not checked: $(pick).md",
+      "demo.sh:4 error nested-demo: nested demo away.md does not exist",
     ]);
   });
 });

@@ -1,8 +1,13 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Expansion, expandWord, isVariable, lineAt } from "../../src/shell/expand.js";
+import {
+  type Expansion,
+  expandWord,
+  isVariable,
+  type KnownEnv,
+  lineAt,
+} from "../../src/shell/expand.js";
 import { loadShellSyntax, type SimpleCommand, type Word } from "../../src/shell/syntax.js";
-import type { KnownEnv } from "../../src/util/expand.js";
 
 const syntax = await loadShellSyntax();
 const parseShell = (text: string) => syntax.scan(text);

@@ -66,6 +66,18 @@ describe("import directions", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("keeps demosh's word splitting in the reader: after it, only the plan reads its words", () => {
+    const words = path.join("reader", "words");
+    const wrong = all.flatMap(({ file, targets }) =>
+      ["reader", "plan"].includes(folder(file))
+        ? []
+        : targets.filter((t) => t.startsWith(words)).map((t) => `${file} -> ${t}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(fs.existsSync(path.join(SRC, "util", "words.ts"))).toBe(false);
+    expect(fs.existsSync(path.join(SRC, "util", "expand.ts"))).toBe(false);
+  });
+
   it("loads the bash grammar only where it is needed, never at a live run's start", () => {
     const loaders = all.filter(({ targets }) =>
       targets.some((t) => t.startsWith("web-tree-sitter")),

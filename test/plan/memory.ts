@@ -25,6 +25,8 @@ export interface PlanOptions {
   builtins?: boolean;
   init?: boolean;
   home?: string;
+  /** false: plan as a live run counts its steps, without the bash parser. */
+  parse?: boolean;
 }
 
 /** Plans `main` among `files` and returns the records, failing the test on a read error. */
@@ -54,6 +56,7 @@ export async function planResult(
         home: options.home,
       },
       shellCommand: "/usr/local/bin/demoshts",
+      ...(options.parse === undefined ? {} : { parse: options.parse }),
     },
     memoryHost(files),
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PlanRecord } from "../../src/plan/plan.js";
 import { brief, errorOf, plan, planResult } from "./memory.js";
 
 const md = (...lines: string[]) => `${lines.join("\n")}\n`;
@@ -396,11 +397,14 @@ describe("nested demos", () => {
 
   it("does not look for nested demos where a cd it cannot read may have gone", async () => {
     const records = await plan(
-      { "demo.sh": md("cd sub && ls", "$SHELL CREATE.md"), "CREATE.md": md("echo nested") },
+      {
+        "demo.sh": md('cd "$(mktemp -d)" && ls', "$SHELL CREATE.md"),
+        "CREATE.md": md("echo nested"),
+      },
       "demo.sh",
     );
     expect(brief(records)).toEqual([
-      "demo.sh:1 command [hidden] cd sub && ls",
+      'demo.sh:1 command [hidden] cd "$(mktemp -d)" && ls',
       "demo.sh:2 command [hidden] $SHELL CREATE.md",
     ]);
   });
@@ -421,6 +425,32 @@ describe("nested demos", () => {
       ),
     );
     expect(`${error.loc.file}:${error.loc.line}`).toBe("bad.md:1");
+  });
+
+  it("without the parser (a live run's count) follows plain cd, NAME=value and export only", async () => {
+    const files = {
+      "parts/a.md": md("```bash", "echo in-a", "```"),
+      "parts/b.md": md("```bash", "echo in-b", "```"),
+      "c.md": md("```bash", "echo in-c", "```"),
+      "demo.sh": md(
+        "cd parts",
+        "export A=a B=b",
+        "$SHELL ${A}.md",
+        "$SHELL $B.md",
+        "C=c; cd ..",
+        "$SHELL ${C}.md",
+      ),
+    };
+    const nested = (records: readonly PlanRecord[]) =>
+      brief(records).filter((r) => r.includes(" nested "));
+    expect(nested(await plan(files, "demo.sh", { parse: false }))).toEqual([
+      "demo.sh:3 nested parts/a.md",
+    ]);
+    expect(nested(await plan(files, "demo.sh"))).toEqual([
+      "demo.sh:3 nested parts/a.md",
+      "demo.sh:4 nested parts/b.md",
+      "demo.sh:6 nested c.md",
+    ]);
   });
 
   it("does not expand a demo that runs itself again", async () => {
