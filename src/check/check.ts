@@ -10,15 +10,19 @@ import {
   CrdFileError,
   type CrdVersionSchema,
   crdsFromYaml,
+  isBuiltInApiVersion,
+  type ParsedYaml,
+  parseYaml,
   SchemaSet,
   validateManifests,
 } from "../kube/schema.js";
 import { formatDiagnostic } from "../plan/format.js";
-import { type PlanObservation, planDemo } from "../plan/plan.js";
-import type { LoadOptions } from "../reader/load.js";
-import type { FileData, ReadHost } from "../reader/read.js";
+import { type DemoRequest, observeDemo, unreadableDemo } from "../plan/observe.js";
+import type { PlanObservation } from "../plan/plan.js";
+import type { FileData } from "../reader/read.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Step } from "../script/types.js";
 import { BUILTINS, KEYWORDS } from "../shell/commands.js";
+import { type Creation, createdBy } from "../shell/creates.js";
 import {
   type ExpandOptions,
   expandWord,
@@ -29,8 +33,16 @@ import {
   lineAt,
   type Variables,
 } from "../shell/expand.js";
+import {
+  describeInstallation,
+  Installs,
+  type Moment,
+  markingPath,
+  type PathAddition,
+} from "../shell/installs.js";
 import { assign, learnFrom } from "../shell/state.js";
 import {
+  type Condition,
   type Heredoc,
   loadShellSyntax,
   type ShellScan,
@@ -48,31 +60,17 @@ import {
   sortFindings,
   summarize,
 } from "./report.js";
-import {
-  type Creation,
-  createdBy,
-  type FileRole,
-  type FileUse,
-  fileUses,
-  unwrap,
-} from "./rules.js";
-import { kustomizationResources, summarizeYaml, type YamlSummary } from "./yaml.js";
+import { type FileRole, type FileUse, fileUses, unwrap } from "./rules.js";
+import { kustomizationResources, summarizeYaml } from "./yaml.js";
 
 export type { Finding } from "./report.js";
 
-export interface CheckRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  /** The environment the demo would start with (process env plus --env NAME=VALUE). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly load: LoadOptions;
+export interface CheckRequest extends DemoRequest {
   /** --crds FILE... (paths as given): more CRDs to check manifests against. */
   readonly crds: readonly string[];
   readonly format: "text" | "json";
   /** GITHUB_ACTIONS=true: also print ::error file=...,line=...::msg annotations. */
   readonly githubActions: boolean;
-  /** What $SHELL holds. */
-  readonly shellCommand: string;
 }
 
 export interface CheckIo {
@@ -107,12 +105,16 @@ export const CHECK_EXIT = { clean: 0, errors: 1, cannotCheck: 2 } as const;
 /** A glob matching more paths than this is not followed. */
 const MAX_GLOB = 1000;
 /** How many parsed texts are kept for reuse. */
-const PARSED_KEPT = 512;
+const PARSED_KEPT = 128;
+/** How many texts parsed ahead (those that define functions...) are kept until their command comes. */
+const LEARNT_KEPT = 4096;
 /** Only a text with one of these in it can define a function or an alias, or test for a command. */
 const MAY_DEFINE = /\(\s*\)|\bfunction\b|\balias\b|\bcommand\b|\btype\b|\bhash\b|\bwhich\b/;
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 const YAML_EXTENSIONS = new Set([".yaml", ".yml"]);
 const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** Commands whose `NAME=value` arguments are assignments. */
+const DECLARES = new Set(["export", "local", "declare", "typeset", "readonly"]);
 const KUSTOMIZATIONS = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 const WHAT: Record<FileRole, string> = {
@@ -181,6 +183,11 @@ interface Scope {
   /** Where a word at this offset of the command's text is. */
   readonly where: (offset: number) => Where;
   readonly options: ExpandOptions;
+  /** Where the simple command is in the walk, for what the demo installs. */
+  readonly moment: Moment;
+  readonly depth: number;
+  /** `PATH=dir:$PATH cmd`: the directories added for this command alone. */
+  readonly forThisOnly: PathAddition[];
 }
 
 type CommandObservation = PlanObservation & { kind: "command" };
@@ -199,7 +206,10 @@ class Analyzer {
   private readonly seen = new Set<string>();
   /** The last texts parsed (a macro's body or a repeated command is parsed once). */
   private readonly parsed = new Map<string, ShellScan>();
-  private readonly functions = new Set<string>();
+  /** Texts parsed to learn what the scripts define, kept until their command comes. */
+  private readonly learnt = new Map<string, ShellScan>();
+  /** The functions the demo defines, with the `command -v` tests each definition depends on. */
+  private readonly functions = new Map<string, (readonly Condition[])[]>();
   private readonly aliases = new Set<string>();
   private readonly hooks = new Set<string>();
   private readonly macros = new Set<string>();
@@ -220,6 +230,7 @@ class Analyzer {
   private readonly yaml = new Map<string, YamlUse>();
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
+  private readonly installs: Installs;
   /**
    * By nesting depth: the directory this check believes the demo is in, while the
    * dry run still reports `planned` (see command()).
@@ -233,7 +244,9 @@ class Analyzer {
     private readonly request: CheckRequest,
     private readonly io: CheckIo,
     private readonly syntax: ShellSyntax,
-  ) {}
+  ) {
+    this.installs = new Installs(request.env.PATH ?? "");
+  }
 
   add(finding: Finding): void {
     if (this.sink) {
@@ -261,12 +274,13 @@ class Analyzer {
     if (scan) {
       this.parsed.delete(text);
     } else {
-      scan = this.syntax.scan(text);
+      scan = this.learnt.get(text) ?? this.syntax.scan(text);
       if (this.parsed.size >= PARSED_KEPT) {
         const oldest = this.parsed.keys().next().value;
         if (oldest !== undefined) this.parsed.delete(oldest);
       }
     }
+    this.learnt.delete(text);
     this.parsed.set(text, scan);
     return scan;
   }
@@ -290,8 +304,11 @@ class Analyzer {
 
   private learnDefinitions(text: string): void {
     if (!MAY_DEFINE.test(text)) return;
-    const scan = this.parse(text);
-    for (const f of scan.functions) this.functions.add(f.name);
+    const scan = this.learnt.get(text) ?? this.parsed.get(text) ?? this.syntax.scan(text);
+    if (this.learnt.size < LEARNT_KEPT) this.learnt.set(text, scan);
+    for (const f of scan.functions) {
+      this.functions.set(f.name, [...(this.functions.get(f.name) ?? []), f.conditions]);
+    }
     for (const name of scan.tested) this.guarded.add(name);
     const literal: KnownEnv = new Map();
     for (const command of scan.commands) {
@@ -311,6 +328,7 @@ class Analyzer {
 
   /** Reports what the `$SHELL` commands the dry run did not plan would: it has had its say. */
   settleNested(): void {
+    if (this.unplanned.size === 0) return;
     const held = [...this.unplanned.values()];
     this.unplanned.clear();
     for (const findings of held) for (const f of findings) this.add(f);
@@ -332,30 +350,37 @@ class Analyzer {
 
   /** A nested demo starts where its parent is, as far as this check knows. */
   startScript(observation: PlanObservation & { kind: "script" }): void {
+    this.installs.startScript(observation.depth);
     const parent = this.dirOverrides.get(observation.depth - 1);
     if (parent) this.dirOverrides.set(observation.depth, { ...parent });
     else this.dirOverrides.delete(observation.depth);
   }
 
   command(observation: CommandObservation): void {
-    const { step, text, depth } = observation;
-    const scan = this.parse(text);
+    const { step, depth } = observation;
+    const source = observation.text;
+    const scan = this.parse(source);
     const override = this.dirOverrides.get(depth);
     const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
     const state = new CommandState(observation.env, dir);
+    const text = this.installs.startText();
     const where = (offset: number): Where => ({
       file: step.loc.file,
-      line: step.loc.line + lineAt(text, offset),
+      line: step.loc.line + lineAt(source, offset),
     });
     for (const command of scan.commands) {
+      const at = where(command.offset);
       this.simpleCommand(command, step, {
         state,
-        at: where(command.offset),
+        at,
         where,
         options: {
           inFunction: command.inFunction,
           glob: (pattern) => this.glob(pattern, state.dir),
         },
+        moment: { at, text, arms: command.arms },
+        depth,
+        forThisOnly: [],
       });
     }
     // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
@@ -373,13 +398,17 @@ class Analyzer {
     const known = (word: Word): string | undefined => knownValue(word, scope.state, scope.options);
     this.redirections(command, step, scope);
     if (command.words.length === 0) {
-      for (const word of command.assignments) assign(word, scope.state, scope.options);
+      for (const word of command.assignments) {
+        this.trackPath(word, scope, false);
+        assign(word, scope.state, scope.options);
+      }
       return;
     }
+    for (const word of command.assignments) this.trackPath(word, scope, true);
     const { index, wrappers } = unwrap(command.words, known);
     for (const i of wrappers) {
       const name = known(command.words[i] as Word);
-      if (name !== undefined) this.program(name, scope);
+      if (name !== undefined) this.program(name, scope, command.conditions);
     }
     const nameWord = command.words[index];
     if (nameWord === undefined) return;
@@ -397,7 +426,7 @@ class Analyzer {
     }
     const name = known(nameWord);
     if (name === undefined) return;
-    this.program(name, scope);
+    this.program(name, scope, command.conditions);
     const stdin = stdinHeredoc(command);
     for (const use of fileUses(name, args, known)) {
       if (use.role === "kubectl" && known(use.word) === "-" && stdin) {
@@ -405,6 +434,8 @@ class Analyzer {
       } else this.fileUse(use, scope);
     }
     for (const creation of createdBy(name, args, known)) this.create(creation, scope, known);
+    this.installs.ran(name, args, known, scope.moment, scope.state.dir, command.pipedInput);
+    if (DECLARES.has(name)) for (const word of args) this.trackPath(word, scope, false);
     learnFrom(name, args, scope.state, scope.options);
   }
 
@@ -480,8 +511,8 @@ class Analyzer {
       }
       case "copy": {
         const targets = this.quietPaths(creation.target, "", scope);
-        if (!targets || targets.length !== 1) return;
-        const target = targets[0] as string;
+        const target = targets?.length === 1 ? targets[0] : undefined;
+        if (target === undefined) return;
         const into =
           creation.into ||
           known(creation.target)?.endsWith("/") ||
@@ -574,7 +605,7 @@ class Analyzer {
   }
 
   /** A command word: a path to check, or a name to find on PATH unless the shell or the demo defines it. */
-  private program(name: string, scope: Scope): void {
+  private program(name: string, scope: Scope, conditions: readonly Condition[]): void {
     if (name.includes("/")) {
       if (scope.state.dir === null && !path.isAbsolute(name)) return;
       const absolute = path.resolve(scope.state.dir ?? "/", name);
@@ -594,7 +625,9 @@ class Analyzer {
       name === "" ||
       KEYWORDS.has(name) ||
       BUILTINS.has(name) ||
-      this.functions.has(name) ||
+      // On the other side of a `command -v` test that goes the other way on this machine.
+      !this.holds(conditions) ||
+      (this.functions.get(name) ?? []).some((c) => this.holds(c)) ||
       this.aliases.has(name) ||
       this.hooks.has(name) ||
       this.macros.has(name) ||
@@ -608,6 +641,22 @@ class Analyzer {
     const found = this.which(name, searchPath);
     this.commands.set(name, { file: scope.at.file, line: scope.at.line, found });
     if (found !== undefined) return;
+    const installed = this.installs.installation(
+      name,
+      scope.moment,
+      scope.depth,
+      scope.forThisOnly,
+    );
+    if (installed) {
+      this.add({
+        severity: "note",
+        ...scope.at,
+        message: `${name}: not on PATH before the demo installs it`,
+        hint: `installed by the demo: ${describeInstallation(installed)}`,
+        rule: "installed-by-demo",
+      });
+      return;
+    }
     const changed = current !== startPath;
     const guarded = this.guarded.has(name);
     this.add({
@@ -621,10 +670,29 @@ class Analyzer {
     });
   }
 
+  /** Whether `command -v` tests go this way on this machine (as `doctor` decides them). */
+  private holds(conditions: readonly Condition[]): boolean {
+    const startPath = this.request.env.PATH ?? "";
+    return conditions.every((c) => (this.which(c.name, startPath) !== undefined) === c.present);
+  }
+
   private which(name: string, searchPath: string): string | undefined {
     const key = `${name}\u0000${searchPath}`;
     if (!this.whichCache.has(key)) this.whichCache.set(key, this.io.which(name, searchPath));
     return this.whichCache.get(key);
+  }
+
+  /**
+   * `PATH=...` (alone, after `export`, or `only` before one command): what it
+   * adds to PATH, for what the demo installs. Before the assignment is learnt.
+   */
+  private trackPath(word: Word, scope: Scope, only: boolean): void {
+    if (!word.raw.startsWith("PATH=")) return;
+    const expanded = expandWord(word, markingPath(scope.state), scope.options);
+    const value =
+      expanded.ok && expanded.values.length === 1 ? expanded.values[0]?.slice(5) : undefined;
+    const added = this.installs.assignPath(value, word, scope.moment, scope.depth, only);
+    if (added) scope.forThisOnly.push(added);
   }
 
   // -------------------------------------------------------------------------
@@ -922,7 +990,11 @@ class Analyzer {
   // YAML and manifests, once every command has been seen
 
   checkYaml(extraCrds: readonly CrdVersionSchema[]): void {
-    const summaries = new Map<string, { use: YamlUse; text: string; summary: YamlSummary }>();
+    // Each text is parsed once, and kept for the second pass only when it is to be
+    // validated (files of CRDs alone, often large, are not).
+    const toValidate = new Map<string, { use: YamlUse; parsed: ParsedYaml }>();
+    const crds: CrdVersionSchema[] = [];
+    const crdFiles = new Set<string>();
     for (const [absolute, use] of this.yaml) {
       const text = this.text(absolute);
       if (typeof text !== "string") {
@@ -936,7 +1008,8 @@ class Analyzer {
         });
         continue;
       }
-      const summary = summarizeYaml(text);
+      const parsed = parseYaml(text);
+      const summary = summarizeYaml(parsed);
       for (const error of summary.errors) {
         this.add({
           severity: "error",
@@ -948,14 +1021,13 @@ class Analyzer {
           rule: "yaml-syntax",
         });
       }
-      if (summary.errors.length === 0) summaries.set(absolute, { use, text, summary });
-    }
-    const crds: CrdVersionSchema[] = [];
-    const crdFiles = new Set<string>();
-    for (const [absolute, { use, text }] of summaries) {
+      if (summary.errors.length > 0) continue;
+      const validated = use.validate || (use.validateIfKubernetes && summary.allKubernetes);
+      // CRDs are schemas, not objects to check against one: crdsFromYaml reads the applied ones.
+      if (validated && !summary.allCrds) toValidate.set(absolute, { use, parsed });
       if (!use.crdSource) continue;
       try {
-        const found = cachedCrds(text, use.label);
+        const found = cachedCrds(text, use.label, parsed);
         for (const crd of found) crds.push(crd);
         crdFiles.add(absolute);
       } catch (error) {
@@ -972,11 +1044,12 @@ class Analyzer {
       }
     }
     const schemas = new SchemaSet(crds).add(extraCrds);
-    for (const [absolute, { use, text, summary }] of summaries) {
-      if (!use.validate && !(use.validateIfKubernetes && summary.allKubernetes)) continue;
-      // CRDs are schemas, not objects to check against one: crdsFromYaml reads the applied ones.
-      if (summary.allCrds) continue;
-      const report = validateManifests(text, use.label, schemas);
+    // One note per kind with no schema, at its first object: Kubernetes's own kinds are
+    // never noted (no schema is expected for them), and a hundred objects of one custom
+    // kind are one thing to know, not a hundred.
+    const unvalidated = new Map<string, { first: Finding; more: number }>();
+    for (const [absolute, { use, parsed }] of toValidate) {
+      const report = validateManifests(parsed, use.label, schemas);
       for (const problem of report.problems) {
         this.add({
           severity: "error",
@@ -993,15 +1066,35 @@ class Analyzer {
           object.kind === "CustomResourceDefinition" &&
           object.apiVersion === "apiextensions.k8s.io/v1";
         if (isCrd && crdFiles.has(absolute)) continue;
-        this.add({
-          severity: "note",
-          file: object.file,
-          line: object.line + use.lineOffset,
-          message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
-          hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none (built-in kinds are not checked)",
-          rule: "not-validated",
+        if (isBuiltInApiVersion(object.apiVersion)) continue;
+        const key = `${object.apiVersion} ${object.kind}`;
+        const seen = unvalidated.get(key);
+        if (seen) {
+          seen.more++;
+          continue;
+        }
+        unvalidated.set(key, {
+          more: 0,
+          first: {
+            severity: "note",
+            file: object.file,
+            line: object.line + use.lineOffset,
+            message: `not validated: ${object.kind} (${object.apiVersion}) in ${object.file}:${object.line + use.lineOffset}`,
+            hint: "no schema for this kind: the demo applies no CRD for it and --crds gives none",
+            rule: "not-validated",
+          },
         });
       }
+    }
+    for (const { first, more } of unvalidated.values()) {
+      this.add(
+        more === 0
+          ? first
+          : {
+              ...first,
+              message: `${first.message} (and ${more} more object${more === 1 ? "" : "s"} of this kind)`,
+            },
+      );
     }
   }
 }
@@ -1015,13 +1108,13 @@ function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
 }
 
 /** CRDs read before, by file and text (see memo). */
-const crdsOf = memo(64, (key) => {
+const crdsOf = memo(64, (key, parsed: ParsedYaml | undefined) => {
   const cut = key.indexOf("\u0000");
-  return crdsFromYaml(key.slice(cut + 1), key.slice(0, cut));
+  return crdsFromYaml(parsed ?? key.slice(cut + 1), key.slice(0, cut));
 });
 
-function cachedCrds(text: string, label: string): CrdVersionSchema[] {
-  return crdsOf(`${label}\u0000${text}`);
+function cachedCrds(text: string, label: string, parsed?: ParsedYaml): CrdVersionSchema[] {
+  return crdsOf(`${label}\u0000${text}`, parsed);
 }
 
 function readerFinding(d: Diagnostic): Finding {
@@ -1122,27 +1215,19 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
     filesChecked: analyzer.files.size,
     ...(fatal ? { fatal } : {}),
   });
-  const absolute = path.resolve(io.cwd, request.file);
-  const kind = io.kindOf(absolute);
-  if (kind !== "file") {
-    return done({
-      severity: "error",
-      loc: { file: request.file, line: 1 },
-      message: `cannot read ${request.file}: ${kind === "dir" ? "it is a directory" : "no such file"}`,
-      hint: "check the path; it is relative to the current directory",
-    });
-  }
+  const unreadable = unreadableDemo(request.file, io);
+  if (unreadable) return done(unreadable);
   const extra = extraCrds(request, io, analyzer);
   if (extra.fatal) return done(extra.fatal);
 
   // Observations are handled as they come, so that none is kept (the variables
   // they carry are only valid during the call).
-  const unreadable = new Set<string>();
+  const unreadableNested = new Set<string>();
   const observe = (o: PlanObservation): void => {
     if (o.kind === "nested") {
       analyzer.nestedPlanned(o);
       if (o.problem !== undefined) {
-        unreadable.add(
+        unreadableNested.add(
           `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
         );
       }
@@ -1155,23 +1240,13 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
       analyzer.startScript(o);
     }
   };
-  const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
-  const result = await planDemo(
-    {
-      file: request.file,
-      args: request.args,
-      env: request.env,
-      load: request.load,
-      shellCommand: request.shellCommand,
-      observe,
-      syntax: { scan: (text) => analyzer.parse(text) },
-    },
-    host,
-  );
+  const result = await observeDemo(request, io, observe, {
+    scan: (text) => analyzer.parse(text),
+  });
   analyzer.settleNested();
   for (const warning of result.warnings) {
     const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
-    if (!unreadable.has(key)) analyzer.add(readerFinding(warning));
+    if (!unreadableNested.has(key)) analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
   analyzer.checkYaml(extra.crds);

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
-import { memo } from "./memo.js";
+import type { ParsedYaml } from "../kube/schema.js";
 
 /** A place where a YAML text does not parse. */
 export interface YamlSyntaxError {
@@ -27,18 +27,14 @@ function reason(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, "");
 }
 
-/** Parses every document of a YAML text, to report syntax errors and say what it holds. */
-export const summarizeYaml: (text: string) => YamlSummary = memo(64, (text) => summarize(text));
-
-function summarize(text: string): YamlSummary {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, merge: true });
+/** The syntax errors of a parsed YAML text, and what it holds. */
+export function summarizeYaml({ lineCounter, docs }: ParsedYaml): YamlSummary {
   const errors: YamlSyntaxError[] = [];
   const seen = new Set<number>();
   let documents = 0;
   let allKubernetes = true;
   let allCrds = true;
-  for (const doc of Array.from(docs)) {
+  for (const doc of docs) {
     for (const error of doc.errors) {
       const pos = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
       if (seen.has(pos.line)) continue;

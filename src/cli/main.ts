@@ -651,8 +651,11 @@ What it reports, each as file:line: error|warning|note: message:
     at its line in the script);
   - Kubernetes manifests that do not match their CRD's schema (the CRDs found in
     the files the script applies, plus --crds), at the manifest's line;
-    kinds with no schema are notes, "not validated";
-  - commands the script runs that are not on PATH, as warnings.
+    a custom kind with no schema is one note, "not validated" (Kubernetes's own
+    kinds have no schema here and are not checked);
+  - commands the script runs that are not on PATH, as warnings (notes when the
+    script tests for them with command -v, or installs them itself; nothing for
+    a command behind a command -v test that goes the other way on this machine).
 Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
 printed as GitHub Actions annotations.
 
@@ -669,7 +672,9 @@ const DOCTOR_HELP = `${ARGUMENT_RULE}
 Lists every command the demo runs on the path it takes on this machine (found
 where, which version): commands behind a failed "command -v X" test are not
 needed, a function or alias the demo defines stands in for a missing program,
-and a command used after a download and a PATH change is installed by the demo.
+and a command the demo writes or unpacks into a directory on its PATH, or first
+runs after it runs a downloaded installer and then adds a directory to PATH, is
+installed by the demo.
 Shows the current Kubernetes context and whether its API server answers. Runs
 each CLI's version command; never runs any part of the demo.
 

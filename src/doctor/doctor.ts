@@ -6,6 +6,7 @@
 import { currentContext, probeServer } from "../kube/guard.js";
 import { type KubeconfigSource, loadKubeconfig } from "../kube/kubeconfig.js";
 import { formatDiagnostic } from "../plan/format.js";
+import { describeInstallation } from "../shell/installs.js";
 import type { Output } from "../util/output.js";
 import { demoNeeds, type Need, type NeedsIo, type NeedsRequest } from "./needs.js";
 
@@ -46,9 +47,9 @@ function needLine(need: Need, width: number, version: string | undefined): strin
     case "defined":
       return `  ok       ${name}  a function or alias of the demo (${need.by.file}:${need.by.line})`;
     case "installed":
-      return `  later    ${name}  installed by the demo (downloaded at ${need.by.file}:${need.by.line}, then put on PATH)`;
+      return `  later    ${name}  installed by the demo (${describeInstallation(need.by)})`;
     case "not-needed":
-      return `  -        ${name}  not needed here: the demo runs it only when ${need.because.name} is ${need.because.present ? "there" : "missing"} (${where})`;
+      return `  -        ${name}  not needed here: the demo runs it only ${need.because.name === need.name ? "if it is there" : `when ${need.because.name} is ${need.because.present ? "there" : "missing"}`} (${where})`;
   }
 }
 

@@ -3,51 +3,51 @@
  * the dry run walks it: a command tested with `command -v` (or type, hash,
  * which) and the commands on either side of that test depend on how the test
  * goes on this machine; a function or alias the demo defines stands in for a
- * program of the same name; a command used after the demo downloads something
- * and changes PATH may be one the demo installs. Executes nothing.
+ * program of the same name; a command the demo puts into a directory on its
+ * PATH (or whose installer it runs before adding a directory to PATH) is
+ * installed by the demo. Executes nothing.
  */
-import * as path from "node:path";
-import { type PlanObservation, planDemo } from "../plan/plan.js";
-import type { LoadOptions } from "../reader/load.js";
-import type { FileData, ReadHost } from "../reader/read.js";
+import { type DemoFiles, type DemoRequest, observeDemo, unreadableDemo } from "../plan/observe.js";
+import type { PlanObservation } from "../plan/plan.js";
 import type { Diagnostic, Step } from "../script/types.js";
 import { BUILTINS, KEYWORDS, unwrap } from "../shell/commands.js";
 import { knownValue, lineAt, type Variables } from "../shell/expand.js";
+import {
+  type Installation,
+  Installs,
+  type Moment,
+  markingPath,
+  type PathAddition,
+  type Where,
+} from "../shell/installs.js";
 import { type Condition, loadShellSyntax, type ShellSyntax, type Word } from "../shell/syntax.js";
 
-export interface NeedsRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly load: LoadOptions;
-  readonly shellCommand: string;
-}
+export type { Installation } from "../shell/installs.js";
 
-export interface NeedsIo {
-  readonly cwd: string;
-  readFile(absolutePath: string): FileData;
-  kindOf(absolutePath: string): "file" | "dir" | undefined;
+export type NeedsRequest = DemoRequest;
+
+export interface NeedsIo extends DemoFiles {
   which(name: string, pathEnv: string): string | undefined;
-}
-
-interface Where {
-  readonly file: string;
-  readonly line: number;
 }
 
 /** One place a command is run, and what must hold for it to run. */
 interface Use {
   readonly at: Where;
   readonly conditions: readonly Condition[];
-  /** PATH had changed and something had been downloaded before it: the demo may install it. */
-  readonly mayBeInstalled: Where | undefined;
+  /** How the demo has installed it by then, if it has. */
+  readonly installed: Installation | undefined;
 }
 
 /** What the demo needs of one command, as decided on this machine. */
 export type Need =
   | { readonly status: "found"; readonly name: string; readonly at: Where; readonly path: string }
   | { readonly status: "missing"; readonly name: string; readonly at: Where }
-  | { readonly status: "installed"; readonly name: string; readonly at: Where; readonly by: Where }
+  | {
+      readonly status: "installed";
+      readonly name: string;
+      readonly at: Where;
+      readonly by: Installation;
+    }
   | { readonly status: "defined"; readonly name: string; readonly at: Where; readonly by: Where }
   | {
       readonly status: "not-needed";
@@ -65,21 +65,23 @@ export interface Needs {
   readonly problems: readonly Diagnostic[];
 }
 
-const DOWNLOADERS = new Set(["curl", "wget"]);
-
 class Collector {
   readonly uses = new Map<string, Use[]>();
   /** Functions and aliases, with the conditions under which each definition is made. */
   readonly definitions = new Map<string, { at: Where; conditions: readonly Condition[] }[]>();
   private readonly hooksAndMacros = new Set<string>();
-  private downloaded: Where | undefined;
+  private readonly installs: Installs;
 
   constructor(
     private readonly syntax: ShellSyntax,
-    private readonly startPath: string,
-  ) {}
+    startPath: string,
+    private readonly has: (name: string) => string | undefined,
+  ) {
+    this.installs = new Installs(startPath);
+  }
 
   script(o: PlanObservation & { kind: "script" }): void {
+    this.installs.startScript(o.depth);
     for (const hook of o.script.hooks) this.hooksAndMacros.add(hook.name);
     for (const name of o.script.macros.keys()) this.hooksAndMacros.add(name);
     const stack: Step[] = [...o.script.steps];
@@ -105,6 +107,7 @@ class Collector {
 
   command(o: PlanObservation & { kind: "command" }): void {
     const { step, text } = o;
+    const textId = this.installs.startText();
     const changed = new Map<string, string | null>();
     const vars: Variables = {
       get: (n) => (changed.has(n) ? changed.get(n) : o.env.get(n)),
@@ -112,11 +115,22 @@ class Collector {
     };
     for (const command of this.syntax.scan(text).commands) {
       const at = { file: step.loc.file, line: step.loc.line + lineAt(text, command.offset) };
+      const moment: Moment = { at, text: textId, arms: command.arms };
       const options = { inFunction: command.inFunction };
       const known = (w: Word) => knownValue(w, vars, options);
+      // `PATH=dir:$PATH cmd`: for this command only.
+      const forThisOnly: PathAddition[] = [];
+      const assign = (a: Word, name: string, only = false) => {
+        const value = known(a)?.slice(name.length + 1);
+        if (!only) changed.set(name, value ?? null);
+        if (name !== "PATH") return;
+        const marked = knownValue(a, markingPath(vars), options)?.slice(name.length + 1);
+        const addition = this.installs.assignPath(marked, a, moment, o.depth, only);
+        if (addition) forThisOnly.push(addition);
+      };
       for (const a of command.assignments) {
         const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw)?.[1];
-        if (name) changed.set(name, known(a)?.slice(name.length + 1) ?? null);
+        if (name) assign(a, name, command.words.length > 0);
       }
       if (command.words.length === 0) continue;
       const { index, wrappers } = unwrap(command.words, known);
@@ -126,13 +140,15 @@ class Collector {
         .map(known);
       const first = names[names.length - 1];
       for (const name of names) {
-        if (name !== undefined) this.use(name, at, command.conditions, vars.get("PATH"));
+        if (name !== undefined) {
+          this.use(name, moment, command.conditions, o.depth, forThisOnly);
+        }
       }
       const args = command.words.slice(index + 1);
       if (first === "export" || first === "declare" || first === "local" || first === "readonly") {
         for (const a of args) {
           const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw)?.[1];
-          if (name) changed.set(name, known(a)?.slice(name.length + 1) ?? null);
+          if (name) assign(a, name);
         }
       }
       if (first === "alias") {
@@ -141,25 +157,30 @@ class Collector {
           if (name) this.define(name, { at, conditions: command.conditions });
         }
       }
-      if (first !== undefined && DOWNLOADERS.has(first)) this.downloaded ??= at;
-      if (first === "git" && args[0] && known(args[0]) === "clone") this.downloaded ??= at;
+      if (first !== undefined) {
+        this.installs.ran(first, args, known, moment, o.cwd, command.pipedInput);
+      }
     }
   }
 
   private use(
     name: string,
-    at: Where,
+    moment: Moment,
     conditions: readonly Condition[],
-    currentPath: string | null | undefined,
+    depth: number,
+    forThisOnly: readonly PathAddition[],
   ): void {
     if (name === "" || name.includes("/") || KEYWORDS.has(name) || BUILTINS.has(name)) return;
     if (this.hooksAndMacros.has(name)) return;
-    const pathChanged = currentPath !== this.startPath;
     const list = this.uses.get(name) ?? [];
     list.push({
-      at,
+      at: moment.at,
       conditions,
-      mayBeInstalled: pathChanged && this.downloaded ? this.downloaded : undefined,
+      // Only a command this machine lacks can be one the demo installs.
+      installed:
+        this.has(name) === undefined
+          ? this.installs.installation(name, moment, depth, forThisOnly)
+          : undefined,
     });
     this.uses.set(name, list);
   }
@@ -188,8 +209,8 @@ function decide(collector: Collector, has: (name: string) => string | undefined)
     if (definition) needs.push({ status: "defined", name, at: first.at, by: definition.at });
     else if (found) needs.push({ status: "found", name, at: first.at, path: found });
     else {
-      const installed = taken.every((u) => u.mayBeInstalled !== undefined);
-      const by = taken[0]?.mayBeInstalled;
+      const installed = taken.every((u) => u.installed !== undefined);
+      const by = taken[0]?.installed;
       needs.push(
         installed && by
           ? { status: "installed", name, at: first.at, by }
@@ -202,42 +223,19 @@ function decide(collector: Collector, has: (name: string) => string | undefined)
 
 /** Walks the demo as the dry run does and works out what it needs of this machine. */
 export async function demoNeeds(request: NeedsRequest, io: NeedsIo): Promise<Needs> {
-  const absolute = path.resolve(io.cwd, request.file);
-  const kind = io.kindOf(absolute);
-  if (kind !== "file") {
-    return {
-      needs: [],
-      problems: [],
-      fatal: {
-        severity: "error",
-        loc: { file: request.file, line: 1 },
-        message: `cannot read ${request.file}: ${kind === "dir" ? "it is a directory" : "no such file"}`,
-        hint: "check the path; it is relative to the current directory",
-      },
-    };
-  }
+  const fatal = unreadableDemo(request.file, io);
+  if (fatal) return { needs: [], problems: [], fatal };
   const startPath = request.env.PATH ?? "";
-  const collector = new Collector(await loadShellSyntax(), startPath);
-  const host: ReadHost = { cwd: io.cwd, readFile: (p) => io.readFile(p) };
-  const result = await planDemo(
-    {
-      file: request.file,
-      args: request.args,
-      env: request.env,
-      load: request.load,
-      shellCommand: request.shellCommand,
-      observe: (o) => {
-        if (o.kind === "script") collector.script(o);
-        else if (o.kind === "command") collector.command(o);
-      },
-    },
-    host,
-  );
   const cache = new Map<string, string | undefined>();
   const has = (name: string): string | undefined => {
     if (!cache.has(name)) cache.set(name, io.which(name, startPath));
     return cache.get(name);
   };
+  const collector = new Collector(await loadShellSyntax(), startPath, has);
+  const result = await observeDemo(request, io, (o) => {
+    if (o.kind === "script") collector.script(o);
+    else if (o.kind === "command") collector.command(o);
+  });
   return {
     needs: decide(collector, has),
     problems: result.ok ? result.warnings : [...result.warnings, result.error],

@@ -95,6 +95,42 @@ export function splitApiVersion(
   return undefined;
 }
 
+/**
+ * The API groups Kubernetes serves itself (no CRD defines them): their kinds have no
+ * schema here, and that says nothing about the demo.
+ */
+const BUILT_IN_GROUPS = new Set([
+  "",
+  "admissionregistration.k8s.io",
+  "apiextensions.k8s.io",
+  "apiregistration.k8s.io",
+  "apps",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "autoscaling",
+  "batch",
+  "certificates.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "internal.apiserver.k8s.io",
+  "networking.k8s.io",
+  "node.k8s.io",
+  "policy",
+  "rbac.authorization.k8s.io",
+  "resource.k8s.io",
+  "scheduling.k8s.io",
+  "storage.k8s.io",
+  "storagemigration.k8s.io",
+]);
+
+/** Is `apiVersion` one of Kubernetes's own API groups (not one a CRD adds)? */
+export function isBuiltInApiVersion(apiVersion: string): boolean {
+  const gv = splitApiVersion(apiVersion);
+  return gv !== undefined && BUILT_IN_GROUPS.has(gv.group);
+}
+
 const KUBE_VERSION = /^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$/;
 
 /**
@@ -152,15 +188,21 @@ function yamlPosition(
   return { line: pos.line, column: pos.col };
 }
 
-function parseYaml(text: string) {
+/** A YAML text's documents, parsed once for every function below that reads it. */
+export interface ParsedYaml {
+  readonly lineCounter: LineCounter;
+  readonly docs: readonly Document[];
+}
+
+export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, merge: true });
   return { lineCounter, docs: Array.from(docs) };
 }
 
 /** Every CRD (apiextensions.k8s.io/v1 CustomResourceDefinition) document found in a YAML text. */
-export function crdsFromYaml(text: string, file: string): CrdVersionSchema[] {
-  const { lineCounter, docs } = parseYaml(text);
+export function crdsFromYaml(text: string | ParsedYaml, file: string): CrdVersionSchema[] {
+  const { lineCounter, docs } = typeof text === "string" ? parseYaml(text) : text;
   const found: CrdVersionSchema[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
@@ -598,8 +640,12 @@ function checkObject(cx: Context, object: unknown, at: Segment[]): void {
 }
 
 /** Parses a multi-document YAML manifest file and validates every document whose kind has a CRD in the set. */
-export function validateManifests(text: string, file: string, schemas: SchemaSet): ManifestReport {
-  const { lineCounter, docs } = parseYaml(text);
+export function validateManifests(
+  text: string | ParsedYaml,
+  file: string,
+  schemas: SchemaSet,
+): ManifestReport {
+  const { lineCounter, docs } = typeof text === "string" ? parseYaml(text) : text;
   const report: ManifestReport = { problems: [], notValidated: [], documents: 0 };
   for (const doc of docs) {
     if (doc.errors.length > 0) {

@@ -70,6 +70,18 @@ export interface Condition {
 }
 
 /**
+ * One way through a choice the text makes: `if`/`elif`/`else`, `case`, the two
+ * sides of `||`, or the inside of a subshell (`( )`, `$( )`), whose changes to
+ * variables stay inside it.
+ */
+export interface Arm {
+  /** The choice (or subshell), numbered in the text. */
+  readonly id: number;
+  /** Which way through it; -1 inside a subshell. */
+  readonly arm: number;
+}
+
+/**
  * How far what a command changes (variables, the directory) reaches: the
  * session itself; "maybe" when the command may not run (a branch, a loop's
  * body, after `||`, a function's body); "subshell" when it runs in a subshell
@@ -92,6 +104,10 @@ export interface SimpleCommand {
   readonly conditions: readonly Condition[];
   /** Its standard input is the heredoc of the command before it in a pipeline (`cat <<EOF | cmd`). */
   readonly pipedHeredoc: Heredoc | undefined;
+  /** Its standard input is the output of the stage before it in a pipeline. */
+  readonly pipedInput: boolean;
+  /** The choices it is inside, outermost first: see `mayFollow`. */
+  readonly arms: readonly Arm[];
 }
 
 export interface FunctionDefinition {
@@ -182,6 +198,21 @@ interface Context {
   readonly inFunction: boolean;
   readonly reach: Reach;
   readonly conditions: readonly Condition[];
+  readonly arms: readonly Arm[];
+  readonly pipedInput?: boolean;
+}
+
+/**
+ * Whether what a command at `earlier` arms changed (a variable) can still hold
+ * when a later command of the same text, at `later` arms, runs: not from
+ * another way through the same choice, nor from inside a subshell it is not in.
+ */
+export function mayFollow(earlier: readonly Arm[], later: readonly Arm[]): boolean {
+  return earlier.every((e) =>
+    e.arm < 0
+      ? later.some((l) => l.id === e.id)
+      : !later.some((l) => l.id === e.id && l.arm !== e.arm),
+  );
 }
 
 const REACH_ORDER: readonly Reach[] = ["session", "maybe", "subshell"];
@@ -240,6 +271,7 @@ class Scanner {
   readonly functions: FunctionDefinition[] = [];
   readonly tested: string[] = [];
   private readonly tasks: Task[] = [];
+  private choices = 0;
 
   constructor(private readonly text: string) {}
 
@@ -247,12 +279,21 @@ class Scanner {
     this.tasks.push({
       kind: "visit",
       node: root,
-      ctx: { inFunction: false, reach: "session", conditions: [] },
+      ctx: { inFunction: false, reach: "session", conditions: [], arms: [] },
     });
     for (let task = this.tasks.pop(); task; task = this.tasks.pop()) {
       if (task.kind === "emit") this.commands.push(task.command);
       else this.visit(task.node, task.ctx, task.piped);
     }
+  }
+
+  /** A context one way (`arm`) through a new choice, or (arm -1) inside a new subshell. */
+  private arm(ctx: Context, id: number, arm: number): Context {
+    return { ...ctx, pipedInput: false, arms: [...ctx.arms, { id, arm }] };
+  }
+
+  private subshell(ctx: Context): Context {
+    return this.arm(ctx, this.choices++, -1);
   }
 
   /** Visits these nodes next, in order. */
@@ -301,10 +342,9 @@ class Scanner {
         this.statements(children(node), ctx);
         return;
       case "subshell":
-        this.later(children(node), within(ctx, "subshell"));
+        this.later(children(node), this.subshell(within(ctx, "subshell")));
         return;
       case "while_statement":
-      case "case_statement":
         this.later(children(node), within(ctx, "maybe"));
         return;
       case "declaration_command":
@@ -326,6 +366,17 @@ class Scanner {
       case "for_statement":
         this.forStatement(node, ctx);
         return;
+      case "case_statement": {
+        const id = this.choices++;
+        const kids = children(node);
+        const maybe = within(ctx, "maybe");
+        for (let i = kids.length - 1; i >= 0; i--) {
+          const kid = kids[i] as Node;
+          const inArm = kid.type === "case_item" ? this.arm(maybe, id, i) : maybe;
+          this.tasks.push({ kind: "visit", node: kid, ctx: inArm });
+        }
+        return;
+      }
       case "heredoc_body":
       case "comment":
         return;
@@ -366,9 +417,11 @@ class Scanner {
         reach: ctx.reach,
         conditions: ctx.conditions,
         pipedHeredoc: piped,
+        pipedInput: ctx.pipedInput === true,
+        arms: ctx.arms,
       },
     });
-    this.later(substitutions, within(ctx, "subshell"));
+    if (substitutions.length > 0) this.later(substitutions, this.subshell(within(ctx, "subshell")));
   }
 
   /** A `command` node, with the redirections written after it (`redirected_statement`). */
@@ -538,7 +591,7 @@ class Scanner {
       this.functions.push({ name: name.text, offset: node.startIndex, conditions: ctx.conditions });
     }
     const body = node.childForFieldName("body");
-    if (body) this.later([body], { ...within(ctx, "maybe"), inFunction: true });
+    if (body) this.later([body], { ...within(ctx, "maybe"), inFunction: true, pipedInput: false });
   }
 
   private forStatement(node: Node, ctx: Context): void {
@@ -561,6 +614,10 @@ class Scanner {
     const visits: { node: Node; ctx: Context }[] = [];
     let branch: Condition | undefined;
     let phase: "test" | "body" = "test";
+    // Clause 0 is the first test's then; each elif (its test and its then) and the else one more.
+    const id = this.choices++;
+    let clause = 0;
+    const inClause = (base: Context): Context => (clause === 0 ? base : this.arm(base, id, clause));
     // The first test always runs; the rest may not.
     let testCtx = ctx;
     const maybe = within(ctx, "maybe");
@@ -570,13 +627,13 @@ class Scanner {
       phase = "test";
     };
     const endTest = () => {
-      for (const t of tests) visits.push({ node: t, ctx: { ...testCtx, conditions } });
+      for (const t of tests) visits.push({ node: t, ctx: { ...inClause(testCtx), conditions } });
       testCtx = maybe;
       branch = testedCondition(tests);
       phase = "body";
     };
     const inBody = (): Context => ({
-      ...maybe,
+      ...this.arm(maybe, id, clause),
       conditions: branch ? [...conditions, branch] : conditions,
     });
     const otherwise = (): readonly Condition[] =>
@@ -586,9 +643,10 @@ class Scanner {
       if (child.type === "then") endTest();
       else if (child.type === "elif_clause" || child.type === "else_clause") {
         const base = otherwise();
+        clause++;
         if (child.type === "else_clause") {
           for (const c of children(child)) {
-            if (c.isNamed) visits.push({ node: c, ctx: { ...maybe, conditions: base } });
+            if (c.isNamed) visits.push({ node: c, ctx: { ...inClause(maybe), conditions: base } });
           }
           continue;
         }
@@ -634,8 +692,14 @@ class Scanner {
             ],
           }
         : after;
-    this.tasks.push({ kind: "visit", node: right, ctx: rightCtx });
-    this.tasks.push({ kind: "visit", node: left, ctx });
+    // `A || B`: B runs where A failed, so what A set (or not) is another way from B's.
+    const id = op === "||" ? this.choices++ : -1;
+    this.tasks.push({
+      kind: "visit",
+      node: right,
+      ctx: id < 0 ? rightCtx : this.arm(rightCtx, id, 1),
+    });
+    this.tasks.push({ kind: "visit", node: left, ctx: id < 0 ? ctx : this.arm(ctx, id, 0) });
   }
 
   /** `cat <<EOF | kubectl apply -f -`: the second command reads the first one's heredoc. */
@@ -644,10 +708,11 @@ class Scanner {
     const stageCtx = stages.length > 1 ? within(ctx, "subshell") : ctx;
     for (let i = stages.length - 1; i >= 0; i--) {
       const piped = i > 0 ? this.catHeredoc(stages[i - 1] as Node) : first;
+      const inPipe = i > 0 ? { ...stageCtx, pipedInput: true } : stageCtx;
       this.tasks.push({
         kind: "visit",
         node: stages[i] as Node,
-        ctx: stageCtx,
+        ctx: inPipe,
         ...(piped ? { piped } : {}),
       });
     }
@@ -838,7 +903,7 @@ function substitutionsIn(node: Node, skip?: Node | null): Node[] {
   return found;
 }
 
-function children(node: Node): Node[] {
+function children(node: Node): readonly Node[] {
   return node.children;
 }
 
@@ -848,7 +913,8 @@ function children(node: Node): Node[] {
  * scanner reads each several times.
  */
 class Node {
-  readonly children: Node[] = [];
+  /** Shared by every leaf until a child is added: most nodes are leaves. */
+  children: readonly Node[] = NO_CHILDREN;
 
   constructor(
     private readonly source: string,
@@ -862,6 +928,11 @@ class Node {
 
   get text(): string {
     return this.source.slice(this.startIndex, this.endIndex);
+  }
+
+  add(child: Node): void {
+    if (this.children === NO_CHILDREN) this.children = [child];
+    else (this.children as Node[]).push(child);
   }
 
   get namedChildren(): Node[] {
@@ -888,6 +959,8 @@ class Node {
     return this.children.filter((c) => c.field === name);
   }
 }
+
+const NO_CHILDREN: readonly Node[] = Object.freeze([]);
 
 /** Whether each node type (by id) is named, asked of the grammar once. */
 const namedTypes = new WeakMap<Language, boolean[]>();
@@ -924,7 +997,7 @@ function copyTree(tree: Tree, source: string): Node {
     for (;;) {
       if (cursor.gotoFirstChild()) {
         const child = make();
-        (path[path.length - 1] as Node).children.push(child);
+        (path[path.length - 1] as Node).add(child);
         path.push(child);
         continue;
       }
@@ -933,7 +1006,7 @@ function copyTree(tree: Tree, source: string): Node {
         if (path.length === 0) return root;
         if (cursor.gotoNextSibling()) {
           const sibling = make();
-          (path[path.length - 1] as Node).children.push(sibling);
+          (path[path.length - 1] as Node).add(sibling);
           path.push(sibling);
           break;
         }

@@ -7,7 +7,12 @@ import {
   type KnownEnv,
   lineAt,
 } from "../../src/shell/expand.js";
-import { loadShellSyntax, type SimpleCommand, type Word } from "../../src/shell/syntax.js";
+import {
+  loadShellSyntax,
+  mayFollow,
+  type SimpleCommand,
+  type Word,
+} from "../../src/shell/syntax.js";
 
 const syntax = await loadShellSyntax();
 const parseShell = (text: string) => syntax.scan(text);
@@ -372,5 +377,49 @@ describe("deep and wide input", () => {
     expect(scan.commands.length).toBe(2 ** 14);
     const defaults = `${"${A:-".repeat(2000)}end${"}".repeat(2000)}`;
     expect(values(defaults)).toMatch(/^unknown|end/);
+  });
+});
+
+describe("which way through the text's choices each command is", () => {
+  /** Whether what the command named `from` sets can still hold when the one named `to` runs. */
+  function follows(text: string, from: string, to: string): boolean {
+    const scan = parseShell(text);
+    const find = (name: string) =>
+      scan.commands.find((c) => c.words[0]?.raw === name || c.assignments[0]?.raw === name);
+    const a = find(from);
+    const b = find(to);
+    if (!a || !b) throw new Error(`no ${from} or ${to} in ${text}`);
+    return mayFollow(a.arms, b.arms);
+  }
+
+  it("keeps the branches of an if, an elif and an else apart, and joins them after fi", () => {
+    const text = "if a; then P=1; elif b; then Q=2; else c; fi; d";
+    expect(follows(text, "P=1", "c")).toBe(false);
+    expect(follows(text, "Q=2", "c")).toBe(false);
+    expect(follows(text, "P=1", "Q=2")).toBe(false);
+    expect(follows(text, "P=1", "d")).toBe(true);
+    expect(follows(text, "a", "c")).toBe(true);
+  });
+
+  it("keeps the two sides of || and the arms of a case apart, not those of &&", () => {
+    expect(follows("P=1 || b", "P=1", "b")).toBe(false);
+    expect(follows("P=1 && b", "P=1", "b")).toBe(true);
+    expect(follows("case $x in a) P=1 ;; b) c ;; esac; d", "P=1", "c")).toBe(false);
+    expect(follows("case $x in a) P=1 ;; b) c ;; esac; d", "P=1", "d")).toBe(true);
+  });
+
+  it("keeps a subshell's changes inside it", () => {
+    expect(follows("(P=1; b); c", "P=1", "b")).toBe(true);
+    expect(follows("(P=1; b); c", "P=1", "c")).toBe(false);
+    expect(follows("x=$(P=1; b); c", "P=1", "c")).toBe(false);
+  });
+
+  it("says which commands read a pipe", () => {
+    const scan = parseShell("curl -sSfL https://example.com/i | sh -s -- --yes; sh x.sh");
+    expect(scan.commands.map((c) => [c.words[0]?.raw, c.pipedInput])).toEqual([
+      ["curl", false],
+      ["sh", true],
+      ["sh", false],
+    ]);
   });
 });

@@ -124,9 +124,61 @@ describe("the workshop as shipped", () => {
     for (const name of ["kubectl", "helm", "curl", cli, "diff", "bash"]) {
       expect(result.commands.get(name)?.found).toBe(`/usr/bin/${name}`);
     }
-    // bat is a function when only batcat is installed (tools/check-requirements.sh).
-    expect(result.commands.has("bat")).toBe(false);
+    // bat is there, so the workshop's fallback to batcat is not taken.
+    expect(result.commands.get("bat")?.found).toBe("/usr/bin/bat");
+    expect(result.commands.has("batcat")).toBe(false);
   });
+
+  it.each(MESHES)(
+    "says nothing of the alternative the workshop does not take (DEMO_MESH=%s)",
+    async (mesh) => {
+      const dir = workshop();
+      const without = (missing: string) => (name: string) =>
+        name === missing ? undefined : `/usr/bin/${name}`;
+      const mentions = (result: DemoAnalysis, name: string) =>
+        result.findings.map(brief).filter((f) => new RegExp(`\\b${name}\\b`).test(f));
+      // bat but no batcat: `command -v bat || ... batcat` never runs batcat.
+      const withBat = await check(mesh, dir, without("batcat"));
+      expect(mentions(withBat, "batcat")).toEqual([]);
+      expect(withBat.commands.has("batcat")).toBe(false);
+      // batcat but no bat: the function the workshop defines stands in for bat.
+      const withBatcat = await check(mesh, dir, without("bat"));
+      expect(mentions(withBatcat, "bat")).toEqual([]);
+      expect(withBatcat.commands.get("batcat")?.found).toBe("/usr/bin/batcat");
+      // Neither: bat is the one to install, and the demo checks for it first.
+      const neither = await check(mesh, dir, (name) =>
+        name === "bat" || name === "batcat" ? undefined : `/usr/bin/${name}`,
+      );
+      expect(mentions(neither, "batcat")).toEqual([]);
+      expect(mentions(neither, "bat")).toEqual([
+        expect.stringMatching(
+          /note command-not-found: bat: command not found on PATH \(the demo checks for it before use\)$/,
+        ),
+      ]);
+    },
+  );
+
+  it.each(MESHES)(
+    "notes, not warns, that the mesh CLI comes from its installer (DEMO_MESH=%s)",
+    async (mesh) => {
+      const dir = workshop();
+      const cli = mesh === "linkerd" ? "linkerd" : "istioctl";
+      const result = await check(mesh, dir, (name) =>
+        name === cli ? undefined : `/usr/bin/${name}`,
+      );
+      expect(problems(result)).toEqual([]);
+      const line = mesh === "linkerd" ? 44 : 46;
+      const run = mesh === "linkerd" ? 25 : 27;
+      expect(result.findings.map(brief)).toContainEqual(
+        `${mesh}/install.md:${line} note installed-by-demo: ${cli}: not on PATH before the demo installs it`,
+      );
+      expect(result.findings.find((f) => f.rule === "installed-by-demo")?.hint).toMatch(
+        new RegExp(
+          `the installer it downloads and runs at ${mesh}/install\\.md:${run}, then PATH gets`,
+        ),
+      );
+    },
+  );
 
   it("notes only Linkerd's own HTTPRoute as not validated, until its CRD is given", async () => {
     const dir = workshop();
