@@ -9,8 +9,11 @@ set -uo pipefail
 
 name=${0##*/}
 
-# Sets json to $1 as a JSON string (no subshell: the fakes run often).
+# Sets json to $1 as a JSON string (no subshell: the fakes run often). Bytewise: in a UTF-8
+# locale, each replacement in a long text (Linkerd's CRDs piped to `kubectl apply -f -`) takes
+# seconds, and the characters escaped are ASCII, which no byte of a multibyte character matches.
 json_string() {
+  local LC_ALL=C
   local s=$1
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}

@@ -152,6 +152,9 @@ export class FakeCluster {
   #kinds = new Map<string, KindInfo>();
   #objects = new Map<string, StoredObject>();
   #replicas = new Map<string, number>();
+  /** Counts the changes to the objects and replicas, so that their JSON is made once per change. */
+  #changes = 0;
+  #state = { at: -1, json: "" };
   #controllers = new Set<string>();
   readonly #options: FakeClusterOptions;
 
@@ -210,7 +213,7 @@ export class FakeCluster {
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => {
       buffer += chunk;
-      const end = buffer.indexOf("\n");
+      const end = buffer.indexOf("\n", buffer.length - chunk.length);
       if (end < 0) return;
       const request = JSON.parse(buffer.slice(0, end)) as Request;
       buffer = "";
@@ -223,8 +226,7 @@ export class FakeCluster {
   #handle(request: Request): Reply {
     const reply = new Reply();
     this.#clock += 10;
-    const before =
-      JSON.stringify([...this.#objects.values()]) + JSON.stringify([...this.#replicas]);
+    const before = this.#json();
     const [name, ...args] = request.argv;
     try {
       if (name === "kubectl") this.#kubectl(args, request, reply);
@@ -241,11 +243,21 @@ export class FakeCluster {
       stdout: reply.out,
       stderr: reply.err,
     });
-    const after = JSON.stringify([...this.#objects.values()]) + JSON.stringify([...this.#replicas]);
+    const after = this.#json();
     if (after !== before) {
       this.snapshots.push({ call: this.calls.length - 1, argv: request.argv, view: this.view() });
     }
     return reply;
+  }
+
+  /** The objects and replicas as JSON (two big CRD sets make it megabytes). */
+  #json(): string {
+    if (this.#state.at !== this.#changes) {
+      const json =
+        JSON.stringify([...this.#objects.values()]) + JSON.stringify([...this.#replicas]);
+      this.#state = { at: this.#changes, json };
+    }
+    return this.#state.json;
   }
 
   // -------------------------------------------------------------------------
@@ -273,6 +285,7 @@ export class FakeCluster {
       JSON.stringify({ ...b, metadata: undefined, status: undefined });
     if (old && old.version === version && comparable(old.body) === comparable(body))
       return "unchanged";
+    this.#changes++;
     this.#objects.set(key, {
       group,
       version,
@@ -399,6 +412,7 @@ export class FakeCluster {
         if (!info)
           return reply.error(`error: the server doesn't have a resource type "${words[1]}"`);
         const ns = info.namespaced ? namespace : "";
+        this.#changes++;
         if (!this.#objects.delete(this.#key(info.group, info.kind, ns, name))) {
           return reply.error(
             `Error from server (NotFound): ${info.plural}${info.group ? `.${info.group}` : ""} "${name}" not found`,
@@ -416,6 +430,7 @@ export class FakeCluster {
             `Error from server (NotFound): deployments.apps "${deployment}" not found`,
           );
         }
+        this.#changes++;
         this.#replicas.set(`${namespace}/${deployment}`, replicas);
         return reply.line(`deployment.apps/${deployment} scaled`);
       }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -43,6 +44,13 @@ interface KeyPoint {
   readonly anchor?: string;
   /** A typed command: RETURN runs it, and the runner starts a new line at once. */
   readonly command: boolean;
+  /**
+   * Does a command run between the anchor and the key (or is there no anchor)? Then the
+   * runner may still be dropping the keys typed during that command when the screen shows
+   * the anchor: the key waits for the screen to settle. Otherwise the runner wrote the anchor
+   * after its last command, and taking keys is enough.
+   */
+  readonly settle: boolean;
 }
 
 const squash = (text: string): string => text.replace(/\s+/g, " ");
@@ -66,16 +74,34 @@ function lastWords(markdown: string): string | undefined {
 /** Every key press the dry run plans, from the start-up notice to the last wait. */
 function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
   const points: KeyPoint[] = [
-    { what: "the notice about the keys", anchor: "Press RETURN to start.", command: false },
+    {
+      what: "the notice about the keys",
+      anchor: "Press RETURN to start.",
+      command: false,
+      settle: true,
+    },
   ];
   let said: string | undefined;
+  /**
+   * Has a command run since the commentary that `said` holds the last words of? Or was it said
+   * in another demo than the wait's: then the nested demo (a command of the outer one) was
+   * still running when it showed.
+   */
+  let ranSince = false;
+  let saidAt = 0;
   for (const r of plan) {
-    if (r.kind === "commentary" && r.text?.trim()) said = lastWords(r.text) ?? said;
+    if (r.kind === "commentary" && r.text?.trim()) {
+      const last = lastWords(r.text);
+      if (last) [said, ranSince, saidAt] = [last, false, r.depth];
+    }
     const shown = r.kind === "command" && r.display !== "hidden";
+    if (r.kind === "command" && !shown) ranSince = true;
     if (shown && r.waitBefore) {
       const text = (r.shown ?? "").replaceAll("${INGRESS_IP}", INGRESS_IP);
-      points.push({ what: `$ ${text}`, anchor: squash(`$ ${text}`), command: true });
+      points.push({ what: `$ ${text}`, anchor: squash(`$ ${text}`), command: true, settle: false });
       said = undefined;
+    } else if (shown) {
+      throw new Error("the rehearsal presses no key while a command is typed out without a wait");
     } else if (r.kind === "wait") {
       // Without text of its own, a wait is told apart only by following a command's run.
       if (!said && points.at(-1)?.command !== true) {
@@ -87,6 +113,7 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
         what: `a wait after "${said ?? "a command"}"`,
         ...(said ? { anchor: said } : {}),
         command: false,
+        settle: !said || ranSince || saidAt !== r.depth,
       });
       said = undefined;
     }
@@ -97,25 +124,33 @@ function keyPoints(plan: readonly PlanRecord[]): KeyPoint[] {
 
 /** Every process below `root`: pid, parent, command name (from /proc; these tests need Linux). */
 function tree(root: number): { pid: number; ppid: number; comm: string }[] {
-  const all = fs
-    .readdirSync("/proc")
-    .filter((e) => /^[0-9]+$/.test(e))
-    .flatMap((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        return [{ pid: Number(e), ppid, comm }];
-      } catch {
-        return [];
-      }
-    });
+  // Down from `root` through each thread's list of children: a few files, where a scan of
+  // /proc reads one per process on the machine.
   const found: { pid: number; ppid: number; comm: string }[] = [];
   const queue = [root];
   for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-    for (const child of all.filter((c) => c.ppid === p)) {
-      found.push(child);
-      queue.push(child.pid);
+    let threads: string[];
+    try {
+      threads = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      let children: string[];
+      try {
+        children = fs.readFileSync(`/proc/${p}/task/${thread}/children`, "utf8").split(" ");
+      } catch {
+        continue;
+      }
+      for (const child of children.filter((c) => c !== "")) {
+        try {
+          const comm = fs.readFileSync(`/proc/${child}/comm`, "utf8").trim();
+          found.push({ pid: Number(child), ppid: p, comm });
+          queue.push(Number(child));
+        } catch {
+          // It ended while we looked.
+        }
+      }
     }
   }
   return found;
@@ -146,6 +181,41 @@ function betweenCommands(root: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Does the runner hold the terminal in its raw mode, taking keys? Signals off tells it from a
+ * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal. One
+ * bash runs stty for each question: a process started from this one, as big as it is, costs
+ * more than stty itself.
+ */
+function keysProbe(pts: string): { taking(): Promise<boolean>; close(): void } {
+  const loop = 'while read -r _; do stty -a -F "$0" 2>&1 | tr "\\n" " "; echo; done';
+  const probe = spawn("bash", ["--noprofile", "--norc", "-c", loop, pts], {
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const waiting: ((settings: string) => void)[] = [];
+  let buffer = "";
+  probe.stdout.setEncoding("utf8").on("data", (data: string) => {
+    buffer += data;
+    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+      waiting.shift()?.(buffer.slice(0, end));
+      buffer = buffer.slice(end + 1);
+    }
+  });
+  probe.on("close", () => {
+    for (const answer of waiting.splice(0)) answer("");
+  });
+  return {
+    taking: () =>
+      new Promise<boolean>((resolve) => {
+        waiting.push((settings) =>
+          resolve(/(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-isig(\s|$)/.test(settings)),
+        );
+        probe.stdin.write("\n");
+      }),
+    close: () => probe.stdin.end(),
+  };
 }
 
 interface Stage {
@@ -216,7 +286,19 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
   });
 
   let cursor = 0;
-  const seen = () => squash(stripVTControlCharacters(rawOut).replaceAll("\r", ""));
+  const plain = (raw: string) => squash(stripVTControlCharacters(raw).replaceAll("\r", ""));
+  // The text up to the last whole line is kept, not worked out again at each write: no escape
+  // code spans a newline, and the newline ends it with the one space a run of whitespace
+  // leaves.
+  const join = (a: string, b: string) => (a.endsWith(" ") ? a + b.replace(/^ /, "") : a + b);
+  let lines = { raw: 0, text: "" };
+  const seen = () => {
+    const end = rawOut.lastIndexOf("\n") + 1;
+    if (end > lines.raw) {
+      lines = { raw: end, text: join(lines.text, plain(rawOut.slice(lines.raw, end))) };
+    }
+    return join(lines.text, plain(rawOut.slice(lines.raw)));
+  };
   const until = (what: string, ready: () => boolean, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -248,9 +330,13 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       }, ms);
       if (!check()) waiters.add(check);
     });
-  const pollRaw = async (what: string) => {
-    // The runner takes keys once its session is idle and the screen has settled: right after
-    // a command it still drops the keys typed during it, so a key sent then would be lost.
+  const keys = keysProbe((term as unknown as { readonly ptsName: string }).ptsName);
+  /**
+   * Resolves once the runner takes keys: its session idle, the terminal in its raw mode, and,
+   * with `settle`, the screen still for a while, since right after a command the runner drops
+   * the keys typed during it, so a key sent then would be lost.
+   */
+  const keysTaken = async (what: string, settle: boolean) => {
     const deadline = Date.now() + 60_000;
     let quietSince = Date.now();
     let length = rawOut.length;
@@ -260,8 +346,9 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
       if (rawOut.length !== length || !betweenCommands(term.pid)) {
         length = rawOut.length;
         quietSince = Date.now();
-      } else if (Date.now() - quietSince >= 150) {
-        return;
+      } else if (!settle || Date.now() - quietSince >= 150) {
+        if (await keys.taking()) return;
+        quietSince = Date.now();
       }
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
@@ -296,7 +383,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
           return true;
         });
       }
-      await pollRaw(point.what);
+      await keysTaken(point.what, point.settle);
       await inspect();
       const mark = rawOut.length;
       term.write("\r");
@@ -324,6 +411,7 @@ async function giveTheTalk(mesh: Mesh): Promise<Stage> {
     };
   } finally {
     if (exit === undefined) term.kill("SIGKILL");
+    keys.close();
     await cluster.close();
   }
 }
