@@ -400,20 +400,27 @@ export class BashSession implements Shell {
   }
 
   /**
-   * Stops the running command: `signal` to its processes and SIGINT to bash,
-   * whose trap abandons the rest of the command (a loop of builtins too); then
-   * SIGKILL to whatever is left; if even that does not end it, the session.
+   * Stops the running command: SIGINT to bash, whose trap abandons the rest of the
+   * command (a loop of builtins too), then `signal` to its processes; then SIGKILL
+   * to whatever is left; if even that does not end it, the session.
+   *
+   * Bash is told first, always: a signal already sent is handled before bash can see
+   * any of its children die. Told second, bash could reap the killed process and
+   * start the command's next part (`sleep 5; echo after`) before the SIGINT arrived.
+   * A SIGINT that comes while bash waits for a child runs the trap when that child
+   * ends, however it ended (of SIGTERM here), before anything else of the command.
    */
   private stop(entry: Pending, signal: NodeJS.Signals): void {
     const pid = this.pid;
     const first = this.tree(pid);
-    signalAll(first, signal);
     this.child.kill("SIGINT");
+    signalAll(first, signal);
     setTimeout(() => {
       if (!this.pending.includes(entry)) return;
       const roots = [pid, ...first].filter(alive);
-      signalAll(this.tree(...roots).concat(first.filter(alive)), "SIGKILL");
+      const left = this.tree(...roots).concat(first.filter(alive));
       this.child.kill("SIGINT");
+      signalAll(left, "SIGKILL");
       setTimeout(() => {
         if (this.pending.includes(entry)) this.child.kill("SIGKILL");
       }, KILL_GRACE_MS).unref();

@@ -491,6 +491,44 @@ describe("timeouts", () => {
   });
 });
 
+describe("a timed-out command is stopped completely", () => {
+  /** The lines a demo printed that start with `prefix` (the echoed commands left out). */
+  const printed = (stdout: string, prefix: string): string[] =>
+    lines(stdout).filter((l) => l.startsWith(prefix));
+  const timedOut = (stderr: string): number =>
+    (stderr.match(/^demoshts: demo\.sh:\d+: timed out after/gm) ?? []).length;
+
+  it("nothing after the killed process runs, however the runner's signals and bash interleave", () => {
+    const dir = workspace({
+      "demo.sh": [
+        // Three hundred grandchildren are signalled after the sleep bash waits for: a wide
+        // window in which bash, not yet told to abandon the command, would go on.
+        "#@timeout 1s",
+        "( exec >/dev/null 2>&1; for i in $(seq 300); do sleep 5 & done; wait ) & sleep 30; echo after-fg",
+        "for i in 1 2 3; do sleep 30; echo after-$i; done; echo after-loop",
+        "while :; do sleep 1; done; echo after-while",
+        "echo reached",
+        "",
+      ].join("\n"),
+    });
+    const run = demoshts(dir, ["--ci", "--timeout", "300ms", "--keep-going", "demo.sh"]);
+    expect(run.hung).toBe(false);
+    expect(printed(run.stdout, "after-")).toEqual([]);
+    expect(lines(run.stdout)).toContain("reached");
+    expect(timedOut(run.stderr), run.stderr).toBe(3);
+  });
+
+  it("many timed-out commands in a row: none runs on past its killed sleep", () => {
+    const steps = Array.from({ length: 12 }, (_, i) => `sleep 5; echo after-${i}`);
+    const dir = workspace({ "demo.sh": [...steps, "echo reached", ""].join("\n") });
+    const run = demoshts(dir, ["--ci", "--timeout", "100ms", "--keep-going", "demo.sh"]);
+    expect(run.hung).toBe(false);
+    expect(printed(run.stdout, "after-")).toEqual([]);
+    expect(lines(run.stdout)).toContain("reached");
+    expect(timedOut(run.stderr), run.stderr).toBe(12);
+  });
+});
+
 describe("exit codes", () => {
   it("0 for a clean run", () => {
     const dir = workspace({ "demo.sh": "echo fine\n" });
