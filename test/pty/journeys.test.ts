@@ -448,3 +448,44 @@ it("closing the terminal during a run ends it cleanly (129), with its command", 
   for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
   expect(alive(sleeper)).toBe(false);
 });
+
+describe("a command stopped on stage runs nothing more of its lines", () => {
+  /** Lines the demo printed that start with `after-` (the typed commands show `$((...))`). */
+  const after = (text: string): string[] => text.split("\n").filter((l) => /^after-\d/.test(l));
+
+  it("past --timeout: neither the rest of a list nor a loop's next round", async () => {
+    const steps = [
+      ...Array.from({ length: 5 }, (_, i) => `sleep 5; echo "after-$((${i}+1))"`),
+      'while :; do sleep 1; done; echo "after-$((6+1))"',
+      'for i in 1 2; do sleep 5; echo "after-$((i+7))"; done',
+    ];
+    const cwd = workspace({ "demo.sh": `#@SHOW\n${steps.join("\n")}\necho "reached-$((1+1))"\n` });
+    const p = startDemo([...FAST, "--timeout", "200ms", "demo.sh"], { cwd });
+    for (const step of steps) {
+      await p.waitFor(`$ ${step}`);
+      p.write("\r");
+      await p.waitFor("timed out after 200ms", 10_000);
+    }
+    await p.waitFor('$ echo "reached-$((1+1))"');
+    p.write("\r");
+    await p.waitFor(/^reached-2$/m);
+    await p.exited();
+    expect(after(p.output())).toEqual([]);
+  });
+
+  it("Ctrl-C: the rest of the list does not run", async () => {
+    const cwd = workspace({
+      "demo.sh": '#@SHOW\nsleep 100; echo "after-$((1+1))"\necho "reached-$((1+1))"\n',
+    });
+    const p = startDemo([...FAST, "demo.sh"], { cwd });
+    await p.waitFor('$ sleep 100; echo "after-$((1+1))"');
+    p.write("\r");
+    await waitForProcess(p.pid, ["sleep", "100"]);
+    p.write("\x03");
+    await p.waitFor('$ echo "reached-$((1+1))"', 2_000);
+    p.write("\r");
+    await p.waitFor(/^reached-2$/m);
+    expect(await p.exited()).toBe(0);
+    expect(after(p.output())).toEqual([]);
+  });
+});
