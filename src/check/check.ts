@@ -335,8 +335,19 @@ class Analyzer {
 
   nestedPlanned(observation: NestedObservation): void {
     this.unplanned.delete(observation.step);
-    if (observation.problem === undefined) return;
     const { loc } = observation.step;
+    if (observation.refused !== undefined) {
+      this.add({
+        severity: "error",
+        file: loc.file,
+        line: loc.line,
+        message: `${observation.refused} comes after nested demo ${observation.target}: demoshts refuses it there (exit 2), so the demo does not run`,
+        hint: `put it before ${observation.target} to use it as an option, or -- after ${observation.target} to pass it to the demo`,
+        rule: "nested-demo",
+      });
+      return;
+    }
+    if (observation.problem === undefined) return;
     this.add({
       severity: "error",
       file: loc.file,
@@ -1226,9 +1237,12 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   // Observations are handled as they come, so that none is kept (the variables
   // they carry are only valid during the call).
   const unreadableNested = new Set<string>();
+  // Where a nested demo's words would be refused: check's own error says it there.
+  const refusedNested = new Set<string>();
   const observe = (o: PlanObservation): void => {
     if (o.kind === "nested") {
       analyzer.nestedPlanned(o);
+      if (o.refused !== undefined) refusedNested.add(`${o.step.loc.file}:${o.step.loc.line}`);
       if (o.problem !== undefined) {
         unreadableNested.add(
           `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
@@ -1248,8 +1262,10 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   });
   analyzer.settleNested();
   for (const warning of result.warnings) {
-    const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
-    if (!unreadableNested.has(key)) analyzer.add(readerFinding(warning));
+    const where = `${warning.loc.file}:${warning.loc.line}`;
+    if (unreadableNested.has(`${warning.message}\u0000${where}`) || refusedNested.has(where))
+      continue;
+    analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
   analyzer.checkYaml(extra.crds);
