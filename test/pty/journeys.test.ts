@@ -451,7 +451,7 @@ it("closing the terminal during a run ends it cleanly (129), with its command", 
 
 describe("a command stopped on stage runs nothing more of its lines", () => {
   /** Lines the demo printed that start with `after-` (the typed commands show `$((...))`). */
-  const after = (text: string): string[] => text.split("\n").filter((l) => /^after-\d/.test(l));
+  const printedAfter = (text: string): string[] => text.split("\n").filter((l) => /^after-\d/.test(l));
 
   it("past --timeout: neither the rest of a list nor a loop's next round", async () => {
     const steps = [
@@ -470,7 +470,7 @@ describe("a command stopped on stage runs nothing more of its lines", () => {
     p.write("\r");
     await p.waitFor(/^reached-2$/m);
     await p.exited();
-    expect(after(p.output())).toEqual([]);
+    expect(printedAfter(p.output())).toEqual([]);
   });
 
   it("Ctrl-C: the rest of the list does not run", async () => {
@@ -486,6 +486,6 @@ describe("a command stopped on stage runs nothing more of its lines", () => {
     p.write("\r");
     await p.waitFor(/^reached-2$/m);
     expect(await p.exited()).toBe(0);
-    expect(after(p.output())).toEqual([]);
+    expect(printedAfter(p.output())).toEqual([]);
   });
 });
