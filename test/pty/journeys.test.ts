@@ -451,7 +451,8 @@ it("closing the terminal during a run ends it cleanly (129), with its command", 
 
 describe("a command stopped on stage runs nothing more of its lines", () => {
   /** Lines the demo printed that start with `after-` (the typed commands show `$((...))`). */
-  const printedAfter = (text: string): string[] => text.split("\n").filter((l) => /^after-\d/.test(l));
+  const printedAfter = (text: string): string[] =>
+    text.split("\n").filter((l) => /^after-\d/.test(l));
 
   it("past --timeout: neither the rest of a list nor a loop's next round", async () => {
     const steps = [
