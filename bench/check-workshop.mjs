@@ -57,7 +57,9 @@ try {
   );
   console.log("demoshts bench: check and doctor of the workshop (README.md)");
   console.log("");
-  console.log(`  ${"".padEnd(34)}${"wall".padStart(10)}${"CPU".padStart(10)}   (medians of ${RUNS})`);
+  console.log(
+    `  ${"".padEnd(34)}${"wall".padStart(10)}${"CPU".padStart(10)}   (medians of ${RUNS})`,
+  );
   const row = (label, r) =>
     console.log(
       `  ${label.padEnd(34)}${`${r.ms.toFixed(0)} ms`.padStart(10)}${`${r.cpu.toFixed(0)} ms`.padStart(10)}   exit ${r.status}`,
