@@ -51,7 +51,7 @@ import {
   type Word,
 } from "../shell/syntax.js";
 import type { Output } from "../util/output.js";
-import { type CrdCache, directoryCrdCache } from "./cache.js";
+import { type CrdCache, directoryCrdCache, type StoredCrd } from "./cache.js";
 import { memo } from "./memo.js";
 import {
   type Finding,
@@ -1025,8 +1025,9 @@ class Analyzer {
         continue;
       }
       const cache = use.crdSource ? this.crdCache() : undefined;
-      const stored = cache?.read(text);
+      const stored = use.crdSource ? (crdFileContents.get(text) ?? cache?.read(text)) : undefined;
       if (stored) {
+        rememberCrdFile(text, stored);
         // Stored only for a file that parses and holds nothing but CRDs: nothing else to check.
         for (const crd of stored) crds.push({ ...crd, file: use.label });
         crdFiles.add(absolute);
@@ -1054,7 +1055,10 @@ class Analyzer {
         const found = cachedCrds(text, use.label, parsed);
         for (const crd of found) crds.push(crd);
         crdFiles.add(absolute);
-        if (summary.allCrds) cache?.write(text, found);
+        if (summary.allCrds) {
+          rememberCrdFile(text, found);
+          cache?.write(text, found);
+        }
       } catch (error) {
         if (!(error instanceof CrdFileError)) throw error;
         this.add({
@@ -1130,6 +1134,25 @@ function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
     if (r.heredoc && (r.fd === undefined || r.fd === 0)) return r.heredoc;
   }
   return command.pipedHeredoc;
+}
+
+/**
+ * The CRDs of files that hold only CRDs and parse, by text: a process that checks
+ * several demos (tests, the API) parses such a file once, and keeps the same schema
+ * objects, so their compiled validators too.
+ */
+const crdFileContents = new Map<string, StoredCrd[]>();
+
+function rememberCrdFile(text: string, crds: readonly StoredCrd[]): void {
+  crdFileContents.delete(text);
+  if (crdFileContents.size >= 8) {
+    const oldest = crdFileContents.keys().next().value;
+    if (oldest !== undefined) crdFileContents.delete(oldest);
+  }
+  crdFileContents.set(
+    text,
+    crds.map(({ file: _, ...crd }: StoredCrd & { file?: string }) => crd),
+  );
 }
 
 /** CRDs read before, by file and text (see memo). */

@@ -2,12 +2,12 @@
  * The CRDs check keeps between runs: a second check of the same demo finds
  * the same problems from the stored CRDs, a changed CRD file is read again,
  * and a store entry that is damaged or written by another build is passed over.
+ * Each check here starts from a fresh copy of the checker, as a new process would.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { analyzeDemo } from "../../src/check/check.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { sortFindings } from "../../src/check/report.js";
 import { brief, lines, memoryIo, ROUTE_CRD, request, route } from "./helpers.js";
 
@@ -27,6 +27,9 @@ async function check(
   store: { dir: string; stamp: string } | undefined,
 ): Promise<string[]> {
   const io = { ...memoryIo(files), crdCache: () => store };
+  // A fresh copy of the checker, as in a new process: nothing kept in memory.
+  vi.resetModules();
+  const { analyzeDemo } = await import("../../src/check/check.js");
   const result = await analyzeDemo(request("demo.sh"), io);
   if (result.fatal) throw new Error(`unexpected fatal: ${result.fatal.message}`);
   return sortFindings(result.findings).map(brief);
@@ -104,5 +107,29 @@ describe("CRDs kept between checks", () => {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     fs.writeFileSync(dir, "a file where the directory would go");
     expect(await check(FILES, { dir, stamp: "build 1" })).toEqual(PROBLEMS);
+  });
+});
+
+describe("CRDs kept in one process", () => {
+  it("finds the same problems when the same CRD file is checked again, or changed", async () => {
+    vi.resetModules();
+    const { analyzeDemo } = await import("../../src/check/check.js");
+    const run = async (files: Record<string, string>) =>
+      sortFindings((await analyzeDemo(request("demo.sh"), memoryIo(files))).findings).map(brief);
+    expect(await run(FILES)).toEqual(PROBLEMS);
+    expect(await run(FILES)).toEqual(PROBLEMS);
+    const changed = {
+      ...FILES,
+      "crds.yaml": ROUTE_CRD.replace("minimum: 0", "minimum: -5"),
+    };
+    expect(await run(changed)).toEqual([PROBLEMS[1]]);
+    expect(await run(FILES)).toEqual(PROBLEMS);
+    // The same CRDs in a file under another name are that file's.
+    const moved = {
+      ...FILES,
+      "demo.sh": lines("kubectl apply -f other.yaml", "kubectl apply -f route.yaml"),
+      "other.yaml": ROUTE_CRD,
+    };
+    expect(await run(moved)).toEqual(PROBLEMS);
   });
 });
