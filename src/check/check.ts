@@ -179,6 +179,13 @@ class CommandState implements Variables {
   set(name: string, value: string | null | undefined): void {
     this.changed.set(name, value);
   }
+
+  /** A subshell's own copy: what it changes stays in it. */
+  copy(): CommandState {
+    const copy = new CommandState(this.base, this.dir);
+    for (const [name, value] of this.changed) copy.set(name, value);
+    return copy;
+  }
 }
 
 /** What is known while going through one command's simple commands. */
@@ -237,14 +244,6 @@ class Analyzer {
   private readonly texts = new Map<string, string | { reason: string }>();
   private readonly whichCache = new Map<string, string | undefined>();
   private readonly installs: Installs;
-  /**
-   * By nesting depth: the directory this check believes the demo is in, while the
-   * dry run still reports `planned` (see command()).
-   */
-  private readonly dirOverrides = new Map<
-    number,
-    { readonly planned: string | null; readonly dir: string | null }
-  >();
 
   constructor(
     private readonly request: CheckRequest,
@@ -342,8 +341,19 @@ class Analyzer {
 
   nestedPlanned(observation: NestedObservation): void {
     this.unplanned.delete(observation.step);
-    if (observation.problem === undefined) return;
     const { loc } = observation.step;
+    if (observation.refused !== undefined) {
+      this.add({
+        severity: "error",
+        file: loc.file,
+        line: loc.line,
+        message: `${observation.refused} comes after nested demo ${observation.target}: demoshts refuses it there (exit 2), so the demo does not run`,
+        hint: `put it before ${observation.target} to use it as an option, or -- after ${observation.target} to pass it to the demo`,
+        rule: "nested-demo",
+      });
+      return;
+    }
+    if (observation.problem === undefined) return;
     this.add({
       severity: "error",
       file: loc.file,
@@ -357,24 +367,33 @@ class Analyzer {
   /** A nested demo starts where its parent is, as far as this check knows. */
   startScript(observation: PlanObservation & { kind: "script" }): void {
     this.installs.startScript(observation.depth);
-    const parent = this.dirOverrides.get(observation.depth - 1);
-    if (parent) this.dirOverrides.set(observation.depth, { ...parent });
-    else this.dirOverrides.delete(observation.depth);
   }
 
   command(observation: CommandObservation): void {
     const { step, depth } = observation;
     const source = observation.text;
     const scan = this.parse(source);
-    const override = this.dirOverrides.get(depth);
-    const dir = override && override.planned === observation.cwd ? override.dir : observation.cwd;
-    const state = new CommandState(observation.env, dir);
+    // The dry run reads commands with the same parser and knows where each one starts;
+    // within a command, a subshell's (or a pipeline stage's) changes stay in it.
+    const main = new CommandState(observation.env, observation.cwd);
+    const subshells = new Map<number, CommandState>();
     const text = this.installs.startText();
     const where = (offset: number): Where => ({
       file: step.loc.file,
       line: step.loc.line + lineAt(source, offset),
     });
     for (const command of scan.commands) {
+      let state = main;
+      for (const arm of command.arms) {
+        if (arm.arm !== -1) continue;
+        let inner = subshells.get(arm.id);
+        if (inner === undefined) {
+          inner = state.copy();
+          subshells.set(arm.id, inner);
+        }
+        state = inner;
+      }
+      if (command.reach === "subshell" && state === main) state = main.copy();
       const at = where(command.offset);
       this.simpleCommand(command, step, {
         state,
@@ -389,11 +408,6 @@ class Analyzer {
         forThisOnly: [],
       });
     }
-    // The dry run learns only from simple commands (`cd sub`, not `cd sub && make` nor
-    // `cd $(mktemp -d)`): where this check knows better, it goes on with what it knows.
-    if (state.dir !== observation.cwd) {
-      this.dirOverrides.set(depth, { planned: observation.cwd, dir: state.dir });
-    } else this.dirOverrides.delete(depth);
   }
 
   private simpleCommand(
@@ -1271,9 +1285,12 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   // Observations are handled as they come, so that none is kept (the variables
   // they carry are only valid during the call).
   const unreadableNested = new Set<string>();
+  // Where a nested demo's words would be refused: check's own error says it there.
+  const refusedNested = new Set<string>();
   const observe = (o: PlanObservation): void => {
     if (o.kind === "nested") {
       analyzer.nestedPlanned(o);
+      if (o.refused !== undefined) refusedNested.add(`${o.step.loc.file}:${o.step.loc.line}`);
       if (o.problem !== undefined) {
         unreadableNested.add(
           `nested demo ${o.target} cannot be read: ${o.problem}\u0000${o.step.loc.file}:${o.step.loc.line}`,
@@ -1293,8 +1310,10 @@ async function analyze(request: CheckRequest, io: CheckIo): Promise<FullAnalysis
   });
   analyzer.settleNested();
   for (const warning of result.warnings) {
-    const key = `${warning.message}\u0000${warning.loc.file}:${warning.loc.line}`;
-    if (!unreadableNested.has(key)) analyzer.add(readerFinding(warning));
+    const where = `${warning.loc.file}:${warning.loc.line}`;
+    if (unreadableNested.has(`${warning.message}\u0000${where}`) || refusedNested.has(where))
+      continue;
+    analyzer.add(readerFinding(warning));
   }
   if (!result.ok) analyzer.add(readerFinding(result.error));
   analyzer.checkYaml(extra.crds);

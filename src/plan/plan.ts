@@ -14,6 +14,7 @@ import {
   plainAssignments,
   plainWords,
 } from "../reader/words.js";
+import { nestedDemoWords } from "../script/options.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
 import { unwrap } from "../shell/commands.js";
 import { expandWord, isVariable, type KnownEnv, knownValue } from "../shell/expand.js";
@@ -99,6 +100,8 @@ export type PlanObservation =
       readonly absolute: string;
       /** Why the nested demo cannot be read, when it cannot. */
       readonly problem: string | undefined;
+      /** A word after the demo's path that demoshts refuses there (it would exit 2). */
+      readonly refused?: string;
     };
 
 export interface PlanInput {
@@ -408,6 +411,25 @@ class DryDriver implements Driver {
     if (this.state.dir === null || target === undefined) return;
     const absolute = path.resolve(this.state.dir, target);
     const label = path.relative(this.ctx.host.cwd, absolute) || target;
+    const given = nestedDemoWords(words.slice(1));
+    if ("refused" in given) {
+      // The live run refuses such a word (exit 2): plan what it does, not the demo.
+      this.ctx.input.observe?.({
+        kind: "nested",
+        step: p.step,
+        target: label,
+        absolute,
+        problem: undefined,
+        refused: given.refused,
+      });
+      this.ctx.warnings.push({
+        severity: "warning",
+        loc: p.step.loc,
+        message: `${given.refused} comes after ${target}: demoshts would refuse it (exit 2) and not run ${label}`,
+        hint: `put it before ${target} to use it as an option, or -- after ${target} to pass it to the demo as $${given.index + 1}`,
+      });
+      return;
+    }
     const found = this.ctx.host.readFile(absolute);
     this.ctx.input.observe?.({
       kind: "nested",
@@ -453,7 +475,7 @@ class DryDriver implements Driver {
         hint: "demos that each run others several times multiply; run each nested demo once",
       });
     }
-    const args = words.slice(1);
+    const { args } = given;
     this.record({ kind: "nested", ...this.at(p.step.loc), target: label, args });
     const env: KnownEnv = new Map(this.state.env);
     for (const key of [...env.keys()]) if (/^[0-9]+$/.test(key)) env.delete(key);

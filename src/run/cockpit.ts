@@ -167,6 +167,8 @@ export class Cockpit {
         // on a state taken before them, so state and position always agree.
         if (p.display !== "hidden") this.saveState();
       },
+      // A skipped step is done as far as a resume goes: it goes on after it.
+      skipped: () => this.saveState(),
     };
   }
 

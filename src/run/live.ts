@@ -52,6 +52,8 @@ export interface RunHooks {
   started(p: Presentation): void;
   /** `failure` is the message the terminal showed, when the command failed. */
   finished(p: Presentation, result: ShellRun, failure: string | undefined): void | Promise<void>;
+  /** The presenter skipped this step (`+`): it counts as done. */
+  skipped?(step: Step): void;
 }
 
 /** A step that failed, as reported at the end of a run. */
@@ -373,7 +375,8 @@ export class LiveDriver implements Driver {
     return [...values.values()].some((v) => v !== undefined && v !== "");
   }
 
-  async notice(kind: Notice): Promise<void> {
+  async notice(kind: Notice, step: Step): Promise<void> {
+    if (kind === "skipping") this.hooks?.skipped?.(step);
     if (this.quitting) return;
     const { renderNotice } = await render();
     if (kind === "skipping") this.show(renderNotice("...skipping", this.style));

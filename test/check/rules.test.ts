@@ -246,6 +246,24 @@ describe("paths from what is known", () => {
     ]);
   });
 
+  it("keeps a cd in a subshell, a pipeline stage or $( ) to itself", async () => {
+    const files = {
+      "demo.sh": lines(
+        "(cd sub && cat inner.txt)",
+        "cat top.txt",
+        "cd sub | cat; cat top.txt",
+        "n=$(cd sub; cat inner.txt); cat top.txt inner.txt",
+        "(cd sub; (cd ..; cat top.txt); cat inner.txt top.txt)",
+      ),
+      "top.txt": "",
+      "sub/inner.txt": "",
+    };
+    expect(await findings(files, "demo.sh")).toEqual([
+      "demo.sh:4 error missing-file: file inner.txt does not exist",
+      "demo.sh:5 error missing-file: file top.txt does not exist",
+    ]);
+  });
+
   it("makes a path that cannot be known a note, never an error", async () => {
     const files = {
       "demo.sh": lines(

@@ -136,3 +136,61 @@ describe("--help says the rule", () => {
     expect(run.stdout).toMatch(/130/);
   });
 });
+
+describe("a nested demo's words follow the same rule in the dry run, check and the run", () => {
+  const files = {
+    "outer.sh": "#@SHOW\n$SHELL inner.sh --ci\n",
+    "passed.sh": "#@SHOW\n$SHELL inner.sh -- --ci\n",
+    "inner.sh": 'echo "inner [$1]"\n',
+  };
+
+  it("an option word after the nested demo: the run fails at that step (2), the dry run warns, check errs", () => {
+    const dir = workspace(files);
+    const live = demoshts(dir, ["--ci", "outer.sh"]);
+    expect(live.status).toBe(1);
+    expect(live.stderr).toContain("outer.sh:2: failed with status 2");
+    expect(live.stdout).not.toContain("inner [");
+    const dry = demoshts(dir, ["--dry-run", "outer.sh"]);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).not.toContain("inner.sh:1");
+    expect(dry.stderr).toContain(
+      "outer.sh:2: warning: --ci comes after inner.sh: demoshts would refuse it (exit 2) and not run inner.sh",
+    );
+    const check = demoshts(dir, ["check", "outer.sh"]);
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain(
+      "outer.sh:2: error: --ci comes after nested demo inner.sh: demoshts refuses it there (exit 2)",
+    );
+    expect(check.stdout).toContain("1 error, 0 warnings");
+  });
+
+  it("after --: the run, the dry run and check all give the nested demo --ci as $1", () => {
+    const dir = workspace(files);
+    const live = demoshts(dir, ["--ci", "passed.sh"]);
+    expect(live.status).toBe(0);
+    expect(live.stdout).toContain("inner [--ci]");
+    const dry = demoshts(dir, ["--dry-run", "passed.sh"]);
+    expect(dry.stderr).toBe("");
+    expect(dry.stdout).toContain("nested demo inner.sh --ci:");
+    const check = demoshts(dir, ["check", "passed.sh"]);
+    expect(check.status).toBe(0);
+  });
+});
+
+describe("the option words the dry run and check refuse after a nested demo are --help's", () => {
+  it("lists every option of demoshts --help", async () => {
+    const { MAIN_OPTIONS } = await import("../../src/script/options.js");
+    const out = demoshts(workspace(), ["--help"]).stdout;
+    // The "Options:" section only: the text after it quotes options in examples.
+    const start = out.indexOf("\nOptions:\n");
+    const help = out.slice(start, out.indexOf("\n\n", start + 1));
+    const listed = [...help.matchAll(/^ {2}(-\w, )?(--[\w-]+)( <[^>]+>)?/gm)].map((m) => ({
+      long: m[2] as string,
+      ...(m[1] ? { short: m[1].slice(0, 2) } : {}),
+      ...(m[3] ? { value: true } : {}),
+    }));
+    const sorted = <T extends { long: string }>(list: readonly T[]) =>
+      [...list].sort((a, b) => a.long.localeCompare(b.long));
+    expect(sorted(MAIN_OPTIONS)).toEqual(sorted(listed));
+  });
+});

@@ -327,6 +327,49 @@ describe("resuming a talk", () => {
     expect(fs.readdirSync(dir), "a finished talk leaves no state").toHaveLength(0);
   });
 
+  it("goes on after a step the presenter skipped with +", async () => {
+    const cwd = workspace({ "demo.sh": "#@SHOW\necho one-1\necho two-2\necho three-3\n" });
+    const state = path.join(workspace(), "state");
+    const env = { XDG_STATE_HOME: state };
+    const first = startScreen([...FAST, "demo.sh"], { cwd, env });
+    await first.until((r) => r.some((l) => l.startsWith("$ echo one-1")), "the first command");
+    first.write("\r");
+    await first.until((r) => r.some((l) => l.startsWith("$ echo two-2")), "the second command");
+    first.write("+");
+    await first.until((r) => r.some((l) => l.startsWith("$ echo three-3")), "the third command");
+    const dir = path.join(state, "demoshts");
+    const saved = (): string =>
+      fs.existsSync(dir)
+        ? fs
+            .readdirSync(dir)
+            .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+            .join("")
+        : "";
+    await expect.poll(saved, { timeout: 10_000 }).toContain("two-2");
+    const node = descendants(first.pid).find((d) => d.argv.includes("demo.sh"));
+    const bashes = descendants(node?.pid ?? -1).map((d) => d.pid);
+    process.kill(node?.pid ?? -1, "SIGKILL");
+    for (const pid of bashes) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Gone with its parent.
+      }
+    }
+    await first.exited();
+
+    const second = startScreen([...FAST, "--resume", "demo.sh"], { cwd, env });
+    const shown = await second.until(
+      (r) => r.some((l) => l.startsWith("$ echo three-3")),
+      "the third command",
+    );
+    expect(shown.join("\n")).toMatch(/resuming at demo\.sh:4, step 3\/3/);
+    expect(shown.join("\n"), "the skipped step is not offered again").not.toMatch(/\$ echo two-2/);
+    second.write("\r");
+    expect(await second.exited()).toBe(0);
+    expect(second.rows()).toContain("three-3");
+  });
+
   it("refuses when the demo changed under the saved position", async () => {
     const cwd = workspace({ "demo.sh": demo });
     const state = path.join(workspace(), "state");
