@@ -17,6 +17,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -430,6 +431,23 @@ try {
     kindOf,
     listDir,
     which,
+    crdCache: () => {
+      try {
+        const { size, mtimeMs } = statSync(self);
+        const home = process.env.HOME ?? homedir();
+        return {
+          dir: path.join(
+            process.env.XDG_CACHE_HOME || path.join(home, ".cache"),
+            "demoshts",
+            "crds",
+          ),
+          // Another build (or version) may read CRDs differently: it keeps its own entries.
+          stamp: `${__DEMOSHTS_VERSION__} ${size} ${mtimeMs}`,
+        };
+      } catch {
+        return undefined;
+      }
+    },
     runVersion: async (file, args, timeoutMs) => {
       // Loaded only by doctor: execa is not needed to run or check a demo.
       const { execa } = await import("execa");

@@ -51,6 +51,7 @@ import {
   type Word,
 } from "../shell/syntax.js";
 import type { Output } from "../util/output.js";
+import { type CrdCache, directoryCrdCache, type StoredCrd } from "./cache.js";
 import { memo } from "./memo.js";
 import {
   type Finding,
@@ -83,6 +84,11 @@ export interface CheckIo {
   listDir(absolutePath: string): string[];
   /** The absolute path of an executable named `name` on `pathEnv`, or undefined. */
   which(name: string, pathEnv: string): string | undefined;
+  /**
+   * Where the CRDs of files read before are kept between runs (a directory, and
+   * what names this build), if anywhere.
+   */
+  crdCache?(): { dir: string; stamp: string } | undefined;
 }
 
 /** A command the demo runs, where it is first used, and where PATH has it (undefined: nowhere). */
@@ -1003,6 +1009,16 @@ class Analyzer {
   // -------------------------------------------------------------------------
   // YAML and manifests, once every command has been seen
 
+  #crdCache: CrdCache | null | undefined;
+
+  private crdCache(): CrdCache | undefined {
+    if (this.#crdCache === undefined) {
+      const where = this.io.crdCache?.();
+      this.#crdCache = where ? directoryCrdCache(where.dir, where.stamp) : null;
+    }
+    return this.#crdCache ?? undefined;
+  }
+
   checkYaml(extraCrds: readonly CrdVersionSchema[]): void {
     // Each text is parsed once, and kept for the second pass only when it is to be
     // validated (files of CRDs alone, often large, are not).
@@ -1020,6 +1036,15 @@ class Analyzer {
           hint: "the demo uses this file",
           rule: "missing-file",
         });
+        continue;
+      }
+      const cache = use.crdSource ? this.crdCache() : undefined;
+      const stored = use.crdSource ? (crdFileContents.get(text) ?? cache?.read(text)) : undefined;
+      if (stored) {
+        rememberCrdFile(text, stored);
+        // Stored only for a file that parses and holds nothing but CRDs: nothing else to check.
+        for (const crd of stored) crds.push({ ...crd, file: use.label });
+        crdFiles.add(absolute);
         continue;
       }
       const parsed = parseYaml(text);
@@ -1044,6 +1069,10 @@ class Analyzer {
         const found = cachedCrds(text, use.label, parsed);
         for (const crd of found) crds.push(crd);
         crdFiles.add(absolute);
+        if (summary.allCrds) {
+          rememberCrdFile(text, found);
+          cache?.write(text, found);
+        }
       } catch (error) {
         if (!(error instanceof CrdFileError)) throw error;
         this.add({
@@ -1119,6 +1148,25 @@ function stdinHeredoc(command: SimpleCommand): Heredoc | undefined {
     if (r.heredoc && (r.fd === undefined || r.fd === 0)) return r.heredoc;
   }
   return command.pipedHeredoc;
+}
+
+/**
+ * The CRDs of files that hold only CRDs and parse, by text: a process that checks
+ * several demos (tests, the API) parses such a file once, and keeps the same schema
+ * objects, so their compiled validators too.
+ */
+const crdFileContents = new Map<string, StoredCrd[]>();
+
+function rememberCrdFile(text: string, crds: readonly StoredCrd[]): void {
+  crdFileContents.delete(text);
+  if (crdFileContents.size >= 8) {
+    const oldest = crdFileContents.keys().next().value;
+    if (oldest !== undefined) crdFileContents.delete(oldest);
+  }
+  crdFileContents.set(
+    text,
+    crds.map(({ file: _, ...crd }: StoredCrd & { file?: string }) => crd),
+  );
 }
 
 /** CRDs read before, by file and text (see memo). */

@@ -61,6 +61,8 @@ export interface CliIo {
   listDir(absolutePath: string): string[];
   /** Where an executable `name` is on `pathEnv` (a PATH value), if anywhere. */
   which(name: string, pathEnv: string): string | undefined;
+  /** Where check keeps the CRDs it read between runs: a directory, and what names this build. */
+  crdCache?(): { dir: string; stamp: string } | undefined;
   /** Runs a CLI's version command with a time limit (doctor only); its first line of output. */
   runVersion(path: string, args: readonly string[], timeoutMs: number): Promise<string | undefined>;
   /** Where the kubeconfig is read from, as kubectl would. */
@@ -657,7 +659,9 @@ What it reports, each as file:line: error|warning|note: message:
     script tests for them with command -v, or installs them itself; nothing for
     a command behind a command -v test that goes the other way on this machine).
 Nothing in the script is executed. With GITHUB_ACTIONS=true, findings are also
-printed as GitHub Actions annotations.
+printed as GitHub Actions annotations. The CRDs of a file holding only CRDs are
+kept in $XDG_CACHE_HOME/demoshts/crds (else ~/.cache/demoshts/crds) by its
+SHA-256, so the next check does not parse it again.
 
 With --replay talk.cast it checks the recording instead: each command the demo
 runs is recorded, recorded at another line, stale (the command changed since)

@@ -3,8 +3,7 @@
  * it: each command it runs on the path it will take here (found where, which
  * version), the current Kubernetes context and whether its API server answers.
  */
-import { currentContext, probeServer } from "../kube/guard.js";
-import { type KubeconfigSource, loadKubeconfig } from "../kube/kubeconfig.js";
+import { type KubeconfigSource, missingKubeconfig } from "../kube/kubeconfig-files.js";
 import { formatDiagnostic } from "../plan/format.js";
 import { describeInstallation } from "../shell/installs.js";
 import type { Output } from "../util/output.js";
@@ -83,7 +82,12 @@ export async function runDoctor(request: DoctorRequest, io: DoctorIo): Promise<n
   );
   let clusterOk = true;
   out.push("", "Kubernetes:");
-  const status = currentContext(io.kubeconfig);
+  // The Kubernetes client library is large: loaded only when there is a kubeconfig to read.
+  const absent = missingKubeconfig(io.kubeconfig);
+  const status =
+    absent === undefined
+      ? (await import("../kube/guard.js")).currentContext(io.kubeconfig)
+      : { error: absent };
   if ("error" in status) {
     clusterOk = false;
     out.push(`  kubeconfig: ${status.error}`);
@@ -94,6 +98,8 @@ export async function runDoctor(request: DoctorRequest, io: DoctorIo): Promise<n
       out.push(
         `  cluster: ${status.cluster ?? "(undefined)"}, server ${status.server ?? "(none)"}`,
       );
+      const { probeServer } = await import("../kube/guard.js");
+      const { loadKubeconfig } = await import("../kube/kubeconfig.js");
       const loaded = loadKubeconfig(io.kubeconfig);
       const probe =
         "error" in loaded

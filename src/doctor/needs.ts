@@ -20,7 +20,13 @@ import {
   type PathAddition,
   type Where,
 } from "../shell/installs.js";
-import { type Condition, loadShellSyntax, type ShellSyntax, type Word } from "../shell/syntax.js";
+import {
+  type Condition,
+  loadShellSyntax,
+  type ShellScan,
+  type ShellSyntax,
+  type Word,
+} from "../shell/syntax.js";
 
 export type { Installation } from "../shell/installs.js";
 
@@ -231,11 +237,30 @@ export async function demoNeeds(request: NeedsRequest, io: NeedsIo): Promise<Nee
     if (!cache.has(name)) cache.set(name, io.which(name, startPath));
     return cache.get(name);
   };
-  const collector = new Collector(await loadShellSyntax(), startPath, has);
-  const result = await observeDemo(request, io, (o) => {
-    if (o.kind === "script") collector.script(o);
-    else if (o.kind === "command") collector.command(o);
-  });
+  // The dry run parses each command it follows, and the collector the same texts again:
+  // one parse of each text serves both.
+  const parser = await loadShellSyntax();
+  const scans = new Map<string, ShellScan>();
+  const syntax: ShellSyntax = {
+    scan: (text) => {
+      let scan = scans.get(text);
+      if (scan === undefined) {
+        scan = parser.scan(text);
+        scans.set(text, scan);
+      }
+      return scan;
+    },
+  };
+  const collector = new Collector(syntax, startPath, has);
+  const result = await observeDemo(
+    request,
+    io,
+    (o) => {
+      if (o.kind === "script") collector.script(o);
+      else if (o.kind === "command") collector.command(o);
+    },
+    syntax,
+  );
   return {
     needs: decide(collector, has),
     problems: result.ok ? result.warnings : [...result.warnings, result.error],

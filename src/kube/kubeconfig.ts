@@ -1,18 +1,9 @@
 import path from "node:path";
 import { type Cluster, type Context, KubeConfig, type User } from "@kubernetes/client-node";
 import { parseDocument } from "yaml";
+import { candidateFiles, type KubeconfigSource, noFilesReason } from "./kubeconfig-files.js";
 
-/**
- * Where a kubeconfig comes from. Everything this module knows about the
- * environment arrives here, so tests (and callers) decide what is read:
- * nothing reads process.env, the real home directory or the file system directly.
- */
-export interface KubeconfigSource {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly home: string | undefined;
-  /** The file's text, or undefined when it does not exist or cannot be read. */
-  readFile(path: string): string | undefined;
-}
+export type { KubeconfigSource };
 
 /**
  * Problems found while loading that only matter when the entry is used, like
@@ -27,23 +18,6 @@ type Raw = Record<string, unknown>;
 
 function isMapping(value: unknown): value is Raw {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** The kubeconfig file names kubectl would read, in order, and where the list came from. */
-function candidateFiles(
-  source: KubeconfigSource,
-): { paths: string[]; fromEnv: boolean } | { error: string } {
-  const list = source.env.KUBECONFIG;
-  if (list !== undefined) {
-    const paths = [...new Set(list.split(path.delimiter).filter((entry) => entry !== ""))];
-    if (paths.length > 0) return { paths, fromEnv: true };
-  }
-  if (source.home === undefined || source.home === "") {
-    return {
-      error: "no kubeconfig: $KUBECONFIG is not set and the home directory is unknown",
-    };
-  }
-  return { paths: [path.join(source.home, ".kube", "config")], fromEnv: false };
 }
 
 function parseFile(file: string, text: string): Raw {
@@ -247,11 +221,7 @@ export function loadKubeconfig(
     throw error;
   }
   if (files.length === 0) {
-    return {
-      error: candidates.fromEnv
-        ? `no kubeconfig: none of the files in $KUBECONFIG exists (${candidates.paths.join(", ")})`
-        : `no kubeconfig: ${candidates.paths.join(", ")} does not exist and $KUBECONFIG is not set`,
-    };
+    return { error: noFilesReason(candidates) };
   }
   const config = new KubeConfig();
   config.loadFromOptions({

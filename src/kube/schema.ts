@@ -332,6 +332,12 @@ interface Compiled {
 
 /** Compiled validators by the schema object they were made from, so each is compiled once. */
 const compiledSchemas = new WeakMap<object, Compiled>();
+/**
+ * The same by the schema's text: versions of a kind often share one schema
+ * (Gateway API's HTTPRoute v1 and v1beta1), and a large one takes tens of
+ * milliseconds to compile.
+ */
+const compiledByText = new Map<string, Compiled>();
 const knownFormats = new Set(Object.keys(KUBERNETES_FORMATS));
 let sharedAjv: Ajv | undefined;
 
@@ -369,7 +375,9 @@ function kubeAjv(): Ajv {
     verbose: true,
     logger: false,
     formats: { ...KUBERNETES_FORMATS },
-    code: { regExp: kubePattern },
+    // Ajv's optimising passes cost more time than they save on code that runs
+    // over a few manifests once.
+    code: { regExp: kubePattern, optimize: false },
   });
   ajv.addKeyword({
     keyword: "x-kubernetes-list-type",
@@ -386,6 +394,12 @@ function kubeAjv(): Ajv {
 function compiled(entry: CrdVersionSchema): Compiled {
   const cached = compiledSchemas.get(entry.schema);
   if (cached) return cached;
+  const text = JSON.stringify(entry.schema);
+  const same = compiledByText.get(text);
+  if (same) {
+    compiledSchemas.set(entry.schema, same);
+    return same;
+  }
   const ajv = kubeAjv();
   const formats = new Set<string>();
   const prepared = prepareSchema(entry.schema, formats);
@@ -399,6 +413,11 @@ function compiled(entry: CrdVersionSchema): Compiled {
   ajv.removeSchema(prepared);
   const result = { validate, prepared };
   compiledSchemas.set(entry.schema, result);
+  if (compiledByText.size >= 64) {
+    const oldest = compiledByText.keys().next().value;
+    if (oldest !== undefined) compiledByText.delete(oldest);
+  }
+  compiledByText.set(text, result);
   return result;
 }
 
