@@ -150,7 +150,8 @@ Recording (on a pseudo-terminal; --no-pty runs bash straight on the terminal):
                          talk.cast.steps. In CI mode the terminal is --cols x
                          --rows (100x30).
   --replay talk.cast     presents the demo as live (typing, keys) but runs
-                         nothing: each command's recorded output is played.
+                         nothing: each command's recorded output is played
+                         (Ctrl-C cuts it short).
   --fallback talk.cast   runs live; a shown command that fails or times out is
                          followed by its recorded output. R (at a command)
                          plays the recording instead of running it.

@@ -62,21 +62,52 @@ export interface PlaybackIo {
   write(data: string): void;
   sleep(ms: number): Promise<void>;
   now(): number;
-  /** Told when a step starts and stops playing. */
-  playing?(on: boolean): void;
+  /**
+   * Told when a step starts and stops playing; while it plays, `stop` cuts it short
+   * (the presenter pressed Ctrl-C, as they would to interrupt a live command).
+   */
+  playing?(on: boolean, stop: () => void): void;
+}
+
+/** A playback that can be cut short. */
+export class PlaybackStop {
+  private stopped_ = false;
+  private wake: (() => void) | undefined;
+
+  get stopped(): boolean {
+    return this.stopped_;
+  }
+
+  stop(): void {
+    this.stopped_ = true;
+    this.wake?.();
+  }
+
+  /** Waits `ms`, or less when stopped meanwhile. */
+  async sleep(io: PlaybackIo, ms: number): Promise<void> {
+    if (this.stopped_) return;
+    await Promise.race([io.sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
+    this.wake = undefined;
+  }
 }
 
 /**
  * Writes a step's recorded output at its recorded pace, each pause cut to the
  * recording's idle limit, and returns how long it took.
  */
-export async function playStep(cast: Cast, step: RecordedStep, io: PlaybackIo): Promise<number> {
+export async function playStep(
+  cast: Cast,
+  step: RecordedStep,
+  io: PlaybackIo,
+  stop: PlaybackStop = new PlaybackStop(),
+): Promise<number> {
   const cap = (cast.header.idle_time_limit ?? IDLE_TIME_LIMIT) * 1000;
   const started = io.now();
   let at = step.start;
   for (const [time, data] of outputOf(cast, step)) {
     const pause = Math.min((time - at) * 1000, cap);
-    if (pause >= 1) await io.sleep(pause);
+    if (pause >= 1) await stop.sleep(io, pause);
+    if (stop.stopped) break;
     at = time;
     io.write(data);
   }
@@ -107,12 +138,19 @@ export class RecordedStandIn implements StandIn {
   async play(p: Presentation): Promise<ShellRun | undefined> {
     const found = this.recording.index.take(keyOf(p));
     if (found.kind !== "recorded") return undefined;
-    this.io.playing?.(true);
+    const stop = new PlaybackStop();
+    const cut = (): void => stop.stop();
+    this.io.playing?.(true, cut);
     let durationMs: number;
     try {
-      durationMs = await playStep(this.recording.cast, found.step, this.io);
+      durationMs = await playStep(this.recording.cast, found.step, this.io, stop);
     } finally {
-      this.io.playing?.(false);
+      this.io.playing?.(false, cut);
+    }
+    if (stop.stopped) {
+      // As bash shows a command interrupted on its terminal.
+      this.io.write("^C\r\n");
+      return { status: 130, errexit: false, timedOut: false, durationMs };
     }
     return {
       status: found.step.status,

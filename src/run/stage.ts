@@ -166,8 +166,8 @@ export async function runStaged(
     recording &&
     new RecordedStandIn(stage.replay !== undefined ? "replay" : "fallback", recording, {
       ...playbackIo((data) => screen.terminalOutput(data)),
-      // Keys typed while recorded output plays are not the next step's keys.
-      playing: (on) => terminal.dropKeys(on),
+      // Keys typed while recorded output plays are not the next step's keys; Ctrl-C cuts it short.
+      playing: (on, stop) => terminal.dropKeys(on, stop),
     });
   const extras: LiveExtras = {
     ...(recorder ? { listen: recorder.listen } : {}),

@@ -57,6 +57,7 @@ export class PtyTerminal {
   private term: IPty | undefined;
   private forwarding = false;
   private dropping = false;
+  private dropInterrupt: (() => void) | undefined;
   private keyListener: DataListener | undefined;
   /** Keys typed while neither the presenter nor a command took them. */
   private unclaimed: string[] = [];
@@ -194,9 +195,13 @@ export class PtyTerminal {
     }
   }
 
-  /** Drops every key typed meanwhile (while recorded output plays, nothing reads them). */
-  dropKeys(on: boolean): void {
+  /**
+   * Drops every key typed meanwhile (while recorded output plays, nothing reads them),
+   * but Ctrl-C, which calls `interrupt`.
+   */
+  dropKeys(on: boolean, interrupt?: () => void): void {
     this.dropping = on;
+    this.dropInterrupt = on ? interrupt : undefined;
     if (on) this.unclaimed = [];
   }
 
@@ -232,7 +237,10 @@ export class PtyTerminal {
   }
 
   private input_(data: string): void {
-    if (this.dropping) return;
+    if (this.dropping) {
+      if (data.includes("\u0003")) this.dropInterrupt?.();
+      return;
+    }
     if (this.forwarding && this.term) this.term.write(data);
     else if (this.keyListener) this.keyListener(data);
     else this.unclaimed.push(data);

@@ -346,6 +346,24 @@ it("--replay: keys pressed while recorded output plays are not taken for the nex
   expect(await p.exited()).toBe(0);
 });
 
+it("--replay: Ctrl-C cuts the recorded output short, and the talk goes on", async () => {
+  const slow = 'for i in 1 2 3 4 5 6 7 8; do echo "tick-$i"; sleep 0.4; done';
+  const cwd = workspace({ "demo.md": md(slow, 'echo "next-$((1+1))"') });
+  await record(cwd, [slow, 'echo "next-$((1+1))"']);
+  const p = startDemo([...FAST, "--replay", "talk.cast", "demo.md"], { cwd });
+  await p.waitFor(`$ ${slow}`);
+  p.write("\r");
+  await p.waitFor("tick-2");
+  p.write("\u0003");
+  await p.waitFor("^C");
+  await p.waitFor('$ echo "next-$((1+1))"');
+  p.write("\r");
+  await p.waitFor("next-2");
+  expect(await p.exited()).toBe(0);
+  expect(p.output(), "the rest of the recorded output is not played").not.toContain("tick-8");
+  expect(p.output()).toMatch(/tick-2\n(tick-\d\n)*\^C\n/);
+});
+
 describe("--fallback", () => {
   it("after a command fails on stage, says so in one line, plays the recording and goes on", async () => {
     const cwd = workspace({
