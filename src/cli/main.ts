@@ -9,6 +9,7 @@ import type { FileData, ReadHost } from "../reader/read.js";
 import type { RunFiles } from "../run/cockpit.js";
 import type { GuardVerdict, RunChannel, ShellStart } from "../run/run.js";
 import type { Stage } from "../run/stage.js";
+import { demoWords } from "../script/options.js";
 import type { Step } from "../script/types.js";
 import type { BashOptions, BashSession } from "../session/bash.js";
 import type { Shell } from "../session/shell.js";
@@ -419,29 +420,22 @@ function demoArguments(
   words: readonly string[],
   io: CliIo,
 ): string[] | undefined {
-  if (words[0] === "--") return words.slice(1);
-  const end = words.indexOf("--");
-  const checked = end < 0 ? words : words.slice(0, end);
-  for (const [index, word] of checked.entries()) {
-    const option = command.options.find(
-      (o) =>
-        word === o.short ||
-        word === o.long ||
-        (o.long !== undefined && (o.required || o.optional) && word.startsWith(`${o.long}=`)),
-    );
-    const help = word === "-h" || word === "--help";
-    if (!option && !help) continue;
-    const name = command.name();
-    const takesValue = option?.required && !word.includes("=");
-    const asOption = takesValue && index + 1 < words.length ? `${word} ${words[index + 1]}` : word;
-    io.stderr.write(
-      `${name}: ${word} comes after ${file}, so it would go to the demo as $${index + 1}, not to ${name}\n` +
-        `  to use it as an option, put it before ${file}: ${name} ${asOption} ${file}\n` +
-        `  to pass it to the demo, put -- after ${file}: ${name} ${file} -- ${words.join(" ")}\n`,
-    );
-    return undefined;
-  }
-  return [...words];
+  const given = demoWords(
+    words,
+    command.options.map((o) => ({ short: o.short, long: o.long, value: o.required || o.optional })),
+  );
+  if ("args" in given) return [...given.args];
+  const { refused: word, index } = given;
+  const name = command.name();
+  const option = command.options.find((o) => word === o.short || word === o.long);
+  const takesValue = option?.required && !word.includes("=");
+  const asOption = takesValue && index + 1 < words.length ? `${word} ${words[index + 1]}` : word;
+  io.stderr.write(
+    `${name}: ${word} comes after ${file}, so it would go to the demo as $${index + 1}, not to ${name}\n` +
+      `  to use it as an option, put it before ${file}: ${name} ${asOption} ${file}\n` +
+      `  to pass it to the demo, put -- after ${file}: ${name} ${file} -- ${words.join(" ")}\n`,
+  );
+  return undefined;
 }
 
 function inherited(env: CliIo["env"]): Inherited {

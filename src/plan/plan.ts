@@ -14,7 +14,7 @@ import {
   plainAssignments,
   plainWords,
 } from "../reader/words.js";
-import { nestedDemoWords } from "../script/options.js";
+import { demoWords } from "../script/options.js";
 import type { CommandStep, Diagnostic, ImmediateStep, Loc, Script, Step } from "../script/types.js";
 import { unwrap } from "../shell/commands.js";
 import { expandWord, isVariable, type KnownEnv, knownValue } from "../shell/expand.js";
@@ -411,7 +411,7 @@ class DryDriver implements Driver {
     if (this.state.dir === null || target === undefined) return;
     const absolute = path.resolve(this.state.dir, target);
     const label = path.relative(this.ctx.host.cwd, absolute) || target;
-    const given = nestedDemoWords(words.slice(1));
+    const given = demoWords(words.slice(1));
     if ("refused" in given) {
       // The live run refuses such a word (exit 2): plan what it does, not the demo.
       this.ctx.input.observe?.({

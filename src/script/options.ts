@@ -5,12 +5,7 @@
  * word after FILE is refused (exit 2), unless a `--` comes before it. The CLI's
  * tests keep this list and `--help` in agreement.
  */
-export const MAIN_OPTIONS: readonly {
-  readonly short?: string;
-  readonly long: string;
-  /** Takes a value, so `--long=VALUE` is the option too. */
-  readonly value?: boolean;
-}[] = [
+export const MAIN_OPTIONS: readonly (OptionWord & { readonly long: string })[] = [
   { short: "-V", long: "--version" },
   { long: "--dry-run" },
   { long: "--json" },
@@ -40,22 +35,35 @@ export const MAIN_OPTIONS: readonly {
   { short: "-h", long: "--help" },
 ];
 
+/** An option word a command takes. */
+export interface OptionWord {
+  readonly short?: string | undefined;
+  readonly long?: string | undefined;
+  /** Takes a value, so `--long=VALUE` is the option too. */
+  readonly value?: boolean;
+}
+
 /**
  * The words after FILE as the demo gets them ($1, $2, ...), or the first word the
- * main command would refuse there: one of its options, before any `--` (a `--`
- * right after FILE is dropped).
+ * command would refuse there: one of its `options` (or -h/--help), before any
+ * `--` (a `--` right after FILE is dropped). The main command's `options` are
+ * `MAIN_OPTIONS`, which a nested demo runs.
  */
-export function nestedDemoWords(
+export function demoWords(
   words: readonly string[],
+  options: readonly OptionWord[] = MAIN_OPTIONS,
 ): { readonly args: readonly string[] } | { readonly refused: string; readonly index: number } {
   if (words[0] === "--") return { args: words.slice(1) };
   const end = words.indexOf("--");
   const checked = end < 0 ? words : words.slice(0, end);
   for (const [index, word] of checked.entries()) {
-    const option = MAIN_OPTIONS.some(
-      (o) => word === o.short || word === o.long || (o.value && word.startsWith(`${o.long}=`)),
+    const option = options.some(
+      (o) =>
+        word === o.short ||
+        word === o.long ||
+        (o.value === true && o.long !== undefined && word.startsWith(`${o.long}=`)),
     );
-    if (option) return { refused: word, index };
+    if (option || word === "-h" || word === "--help") return { refused: word, index };
   }
   return { args: [...words] };
 }
