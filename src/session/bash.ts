@@ -73,6 +73,17 @@ export interface ByteOutput {
 /** How much of a command's output is kept for reports. */
 const KEPT_OUTPUT = 64 * 1024;
 
+/** A started bash as the session sees it, with its descriptor 3 as the handshake channel. */
+function sessionProcess(child: ChildProcess): SessionProcess {
+  return {
+    pid: child.pid,
+    kill: (signal) => child.kill(signal),
+    onExit: (listener) => child.once("exit", listener),
+    onError: (listener) => child.once("error", listener),
+    handshake: child.stdio[3] as Readable,
+  };
+}
+
 /** bash with the runner's own stdin, stdout and stderr (or `stdio`), plus a pipe on descriptor 3. */
 export function inheritedStdio(stdio: StdioOptions = "inherit"): Launch {
   return (bash, args, options) => {
@@ -82,13 +93,7 @@ export function inheritedStdio(stdio: StdioOptions = "inherit"): Launch {
       env: options.env,
       stdio: [...streams, "pipe"] as StdioOptions,
     });
-    return {
-      pid: child.pid,
-      kill: (signal) => child.kill(signal),
-      onExit: (listener) => child.once("exit", listener),
-      onError: (listener) => child.once("error", listener),
-      handshake: child.stdio[3] as Readable,
-    };
+    return sessionProcess(child);
   };
 }
 
@@ -108,13 +113,7 @@ function passThrough(tee: NonNullable<BashOptions["tee"]>, keep: (chunk: Buffer)
       tee.stderr.write(chunk);
       keep(chunk);
     });
-    return {
-      pid: child.pid,
-      kill: (signal) => child.kill(signal),
-      onExit: (listener) => child.once("exit", listener),
-      onError: (listener) => child.once("error", listener),
-      handshake: child.stdio[3] as Readable,
-    };
+    return sessionProcess(child);
   };
 }
 
