@@ -268,6 +268,30 @@ describe("a report of a talk on a terminal", () => {
   });
 });
 
+/** What the saved states in `dir` hold, all together ("" when there are none). */
+function savedStates(dir: string): string {
+  if (!fs.existsSync(dir)) return "";
+  return fs
+    .readdirSync(dir)
+    .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+    .join("");
+}
+
+/** Ends demoshts as a crash would (kill -9), and the bash it ran, then waits for the screen. */
+async function killRunner(p: ReturnType<typeof startScreen>): Promise<void> {
+  const node = descendants(p.pid).find((d) => d.argv.includes("demo.sh"));
+  const bashes = descendants(node?.pid ?? -1).map((d) => d.pid);
+  process.kill(node?.pid ?? -1, "SIGKILL");
+  for (const pid of bashes) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone with its parent.
+    }
+  }
+  await p.exited();
+}
+
 describe("resuming a talk", () => {
   const demo = [
     "#@SHOW",
@@ -289,28 +313,12 @@ describe("resuming a talk", () => {
     first.write("\r");
     await first.until((r) => r.some((l) => l.startsWith('$ echo "value')), "the third command");
     const dir = path.join(state, "demoshts");
-    const saved = (): string =>
-      fs.existsSync(dir)
-        ? fs
-            .readdirSync(dir)
-            .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
-            .join("")
-        : "";
+    const saved = (): string => savedStates(dir);
     await expect.poll(saved, { timeout: 10_000 }).toContain("greet");
     const files = fs.readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(fs.statSync(path.join(dir, files[0] as string)).mode & 0o777).toBe(0o600);
-    const node = descendants(first.pid).find((d) => d.argv.includes("demo.sh"));
-    const bashes = descendants(node?.pid ?? -1).map((d) => d.pid);
-    process.kill(node?.pid ?? -1, "SIGKILL");
-    for (const pid of bashes) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Gone with its parent.
-      }
-    }
-    await first.exited();
+    await killRunner(first);
 
     const second = startScreen([...FAST, "--resume", "demo.sh"], { cwd, env });
     const shown = await second.until(
@@ -340,25 +348,9 @@ describe("resuming a talk", () => {
     first.write("+");
     await first.until((r) => r.some((l) => l.startsWith("$ echo three-3")), "the third command");
     const dir = path.join(state, "demoshts");
-    const saved = (): string =>
-      fs.existsSync(dir)
-        ? fs
-            .readdirSync(dir)
-            .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
-            .join("")
-        : "";
+    const saved = (): string => savedStates(dir);
     await expect.poll(saved, { timeout: 10_000 }).toContain("two-2");
-    const node = descendants(first.pid).find((d) => d.argv.includes("demo.sh"));
-    const bashes = descendants(node?.pid ?? -1).map((d) => d.pid);
-    process.kill(node?.pid ?? -1, "SIGKILL");
-    for (const pid of bashes) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Gone with its parent.
-      }
-    }
-    await first.exited();
+    await killRunner(first);
 
     const second = startScreen([...FAST, "--resume", "demo.sh"], { cwd, env });
     const shown = await second.until(

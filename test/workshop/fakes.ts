@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { CLI, minimalEnv, ROOT, type Run, workspace } from "../run/e2e-helpers.js";
 import { type FakeCluster, INGRESS_IP } from "./fake-cluster.js";
@@ -91,7 +92,44 @@ export function runCli(
   timeout = 200_000,
 ): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
+  let hung = false;
+  const ran = collect(process.execPath, [CLI, ...args], env, cwd, (child) =>
+    setTimeout(() => {
+      hung = true;
+      child.kill("SIGTERM");
+    }, timeout),
+  );
+  return ran.then((r) => ({ ...r, ms: performance.now() - started, hung }));
+}
+
+/** Runs `file args` in `cwd` (the project's root by default) without blocking this process. */
+export function spawnAsync(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return collect(file, args, env, cwd ?? ROOT).then(({ status, stdout, stderr }) => ({
+    status,
+    stdout,
+    stderr,
+  }));
+}
+
+/** Runs `file args` with no input and collects its output; `limit` may set a timer to end it. */
+function collect(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+  limit?: (child: ChildProcessByStdio<null, Readable, Readable>) => NodeJS.Timeout,
+): Promise<{
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}> {
+  const child = spawn(file, [...args], {
     cwd,
     env: minimalEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -104,40 +142,11 @@ export function runCli(
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
   });
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGTERM");
-  }, timeout);
+  const timer = limit?.(child);
   return new Promise((resolve) => {
     child.on("close", (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, ms: performance.now() - started, hung });
+      resolve({ status, signal, stdout, stderr });
     });
-  });
-}
-
-/** Runs `file args` in `cwd` (the project's root by default) without blocking this process. */
-export function spawnAsync(
-  file: string,
-  args: readonly string[],
-  env: Record<string, string>,
-  cwd?: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(file, [...args], {
-    cwd: cwd ?? ROOT,
-    env: minimalEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
