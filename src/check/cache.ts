@@ -6,7 +6,16 @@
  * only by the same build of demoshts (`stamp`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import * as path from "node:path";
 import type { CrdVersionSchema } from "../kube/schema.js";
 
@@ -67,7 +76,17 @@ export function directoryCrdCache(dir: string, stamp: string): CrdCache {
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const stored = crds.map(({ file: _, ...crd }) => crd);
-        writeFileSync(temporary, JSON.stringify({ stamp, crds: stored }), { mode: 0o600 });
+        // A fresh name, created exclusively and never through a link, then renamed into place.
+        const fd = openSync(
+          temporary,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
+        try {
+          writeSync(fd, JSON.stringify({ stamp, crds: stored }));
+        } finally {
+          closeSync(fd);
+        }
         renameSync(temporary, file);
       } catch {
         try {
