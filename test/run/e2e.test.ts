@@ -424,19 +424,21 @@ describe("CI failure policy", () => {
 });
 
 describe("timeouts", () => {
-  it("--timeout 1s kills the command and its children; --keep-going goes on in the same session", async () => {
+  // The limits are a few hundred milliseconds: long enough to tell from the run's own start-up
+  // cost, short enough that the suite does not wait seconds on each.
+  it("--timeout 400ms kills the command and its children; --keep-going goes on in the same session", async () => {
     const sleep = uniqueSleep();
     const dir = workspace({
       "demo.sh": ["T=42", `bash -c '${sleep} & ${sleep}; wait'`, 'echo "after T=$T"', ""].join(
         "\n",
       ),
     });
-    const run = demoshts(dir, ["--timeout", "1s", "--keep-going", "demo.sh"]);
-    expect(run.ms).toBeGreaterThanOrEqual(1000);
-    expect(run.ms).toBeLessThan(2500);
+    const run = demoshts(dir, ["--timeout", "400ms", "--keep-going", "demo.sh"]);
+    expect(run.ms).toBeGreaterThanOrEqual(400);
+    expect(run.ms).toBeLessThan(1900);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
-      /^demoshts: demo\.sh:2: timed out after 1s and was killed: bash -c/m,
+      /^demoshts: demo\.sh:2: timed out after 400ms and was killed: bash -c/m,
     );
     expect(lines(run.stdout)).toContain("after T=42");
     expect(await eventually(() => processesWith(sleep).length === 0, 300)).toBe(true);
@@ -447,34 +449,36 @@ describe("timeouts", () => {
     const dir = workspace({
       "demo.sh": [`bash -c "trap '' TERM; ${sleep}"`, "touch not-reached", ""].join("\n"),
     });
-    const run = demoshts(dir, ["--ci", "--timeout", "1s", "demo.sh"]);
-    expect(run.ms).toBeGreaterThanOrEqual(1000);
-    expect(run.ms).toBeLessThan(3000); // the limit, then 0.5 s of grace before SIGKILL
+    const run = demoshts(dir, ["--ci", "--timeout", "400ms", "demo.sh"]);
+    expect(run.ms).toBeGreaterThanOrEqual(400);
+    expect(run.ms).toBeLessThan(2400); // the limit, then 0.5 s of grace before SIGKILL
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/demo\.sh:1: timed out after 1s/);
+    expect(run.stderr).toMatch(/demo\.sh:1: timed out after 400ms/);
     expect(exists(dir, "not-reached")).toBe(false);
     expect(await eventually(() => processesWith(sleep).length === 0, 300)).toBe(true);
   });
 
-  it("#@timeout 1s limits only the command after it", async () => {
+  it("#@timeout 400ms limits only the command after it", async () => {
     const sleep = uniqueSleep();
     const dir = workspace({
       "demo.sh": [
         "T=42",
-        "#@timeout 1s",
+        "#@timeout 400ms",
         sleep,
         'echo "after T=$T"',
-        "sleep 1.2; echo not-limited",
+        "sleep 0.6; echo not-limited",
         "",
       ].join("\n"),
     });
     const run = demoshts(dir, ["--keep-going", "demo.sh"]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^demoshts: demo\.sh:3: timed out after 1s and was killed: sleep /m);
+    expect(run.stderr).toMatch(
+      /^demoshts: demo\.sh:3: timed out after 400ms and was killed: sleep /m,
+    );
     expect(run.stderr).toMatch(/1 failed/);
     expect(lines(run.stdout)).toContain("after T=42");
     expect(lines(run.stdout)).toContain("not-limited");
-    expect(run.ms).toBeLessThan(4000);
+    expect(run.ms).toBeLessThan(3000);
     expect(await eventually(() => processesWith(sleep).length === 0, 300)).toBe(true);
   });
 
@@ -483,10 +487,12 @@ describe("timeouts", () => {
       "demo.sh": ["echo $$ > session.pid", "while :; do :; done", "echo after-loop", ""].join("\n"),
     });
     sessionPidFiles.push(path.join(dir, "session.pid"));
-    const run = demoshts(dir, ["--timeout", "1s", "--keep-going", "demo.sh"], { timeout: 4_000 });
-    expect(run.hung, "the run hung past its 1s timeout").toBe(false);
+    const run = demoshts(dir, ["--timeout", "400ms", "--keep-going", "demo.sh"], {
+      timeout: 3_400,
+    });
+    expect(run.hung, "the run hung past its 400ms timeout").toBe(false);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/demo\.sh:2: timed out after 1s/);
+    expect(run.stderr).toMatch(/demo\.sh:2: timed out after 400ms/);
     expect(lines(run.stdout)).toContain("after-loop");
   });
 });
