@@ -60,6 +60,10 @@ ask_cluster() {
       e:*) printf '%s\n' "${line:2}" >&2 ;;
       E:*) printf '%s' "${line:2}" >&2 ;;
       x:*) status=${line:2} ;;
+      r:)
+        cat <&3
+        break
+        ;;
     esac
   done
   exec 3<&-

@@ -841,7 +841,10 @@ export class FakeCluster {
   }
 }
 
-/** The reply as fake-cli.sh reads it: o:/e: lines, O:/E: for a last line without its newline, x:status. */
+/**
+ * The reply as fake-cli.sh reads it: o:/e: lines, O:/E: for a last line without its newline,
+ * x:status, and for a long output, `r:` then the output as is.
+ */
 function encode(reply: Reply): string {
   const lines: string[] = [];
   const add = (tag: string, text: string) => {
@@ -852,7 +855,14 @@ function encode(reply: Reply): string {
     if (last !== "") lines.push(`${tag.toUpperCase()}:${last}`);
   };
   add("e", reply.err);
-  add("o", reply.out);
+  // bash's `read` takes a socket a byte at a time (it must not read past the line): a long
+  // output (a set of CRDs) goes after an `r:` line, as is, for one `cat` to copy.
+  const raw = reply.out.length > RAW_FROM;
+  if (!raw) add("o", reply.out);
   lines.push(`x:${reply.status}`);
-  return `${lines.join("\n")}\n`;
+  if (raw) lines.push("r:");
+  return `${lines.join("\n")}\n${raw ? reply.out : ""}`;
 }
+
+/** The length of output from which the reply sends it raw (one `cat` costs more than a few lines). */
+const RAW_FROM = 4096;

@@ -187,10 +187,11 @@ function betweenCommands(root: number): boolean {
  * Does the runner hold the terminal in its raw mode, taking keys? Signals off tells it from a
  * command's own `read -s`, which leaves canonical mode too but keeps Ctrl-C a signal. One
  * bash runs stty for each question: a process started from this one, as big as it is, costs
- * more than stty itself.
+ * more than stty itself. A NUL ends each answer, so that stty is the only process an answer
+ * starts (no pipe through `tr` to put it on one line).
  */
 function keysProbe(pts: string): { taking(): Promise<boolean>; close(): void } {
-  const loop = 'while read -r _; do stty -a -F "$0" 2>&1 | tr "\\n" " "; echo; done';
+  const loop = 'while read -r _; do stty -a -F "$0" 2>&1; printf "\\0"; done';
   const probe = spawn("bash", ["--noprofile", "--norc", "-c", loop, pts], {
     stdio: ["pipe", "pipe", "ignore"],
   });
@@ -198,7 +199,7 @@ function keysProbe(pts: string): { taking(): Promise<boolean>; close(): void } {
   let buffer = "";
   probe.stdout.setEncoding("utf8").on("data", (data: string) => {
     buffer += data;
-    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+    for (let end = buffer.indexOf("\0"); end >= 0; end = buffer.indexOf("\0")) {
       waiting.shift()?.(buffer.slice(0, end));
       buffer = buffer.slice(end + 1);
     }
