@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   cleanupDirs,
   killAll,
@@ -24,21 +24,21 @@ const FAST = ["--no-blurb", "--typing-speed", "0"];
 /** Slow enough typing that a 90-character command takes about three seconds to type out. */
 const SLOW = ["--no-blurb", "--typing-speed", "30-40"];
 
-afterEach(() => {
-  killAll();
-});
-
+// The journeys run side by side (each in its own terminal and directory): most of their time
+// is spent waiting on a child process. Those that time the runner's answer to a key run alone.
+// A test that fails leaves its terminal to the end of the file, where every one is killed.
 afterAll(() => {
+  killAll();
   cleanupDirs();
 });
 
 const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
 const count = (text: string, what: string): number => text.split(what).length - 1;
 
-describe("the notice about the keys", () => {
+describe.concurrent("the notice about the keys", () => {
   const demo = '#@SHOW\necho "ran-$((1+1))"\n';
 
-  it("is shown first and waits for RETURN before the first step", async () => {
+  it.concurrent("is shown first and waits for RETURN before the first step", async () => {
     const cwd = workspace({ "demo.sh": demo });
     const p = startDemo(["--typing-speed", "0", "demo.sh"], { cwd });
     await p.waitFor(/Q quits\..*Press RETURN to start\./s);
@@ -51,7 +51,7 @@ describe("the notice about the keys", () => {
     expect(await p.exited()).toBe(0);
   });
 
-  it("is not shown with --no-blurb: the first step comes at once", async () => {
+  it.concurrent("is not shown with --no-blurb: the first step comes at once", async () => {
     const cwd = workspace({ "demo.sh": demo });
     const p = startDemo([...FAST, "demo.sh"], { cwd });
     await p.waitFor('$ echo "ran-$((1+1))"');
@@ -62,7 +62,7 @@ describe("the notice about the keys", () => {
   });
 });
 
-it("runs setup hidden, then types each shown command and runs it only on RETURN", async () => {
+it.concurrent("runs setup hidden, then types each shown command and runs it only on RETURN", async () => {
   const cwd = workspace({
     "demo.sh": [
       'echo "setup-$((2+1))"',
@@ -85,11 +85,11 @@ it("runs setup hidden, then types each shown command and runs it only on RETURN"
   expect(screen.indexOf("setup-3")).toBeLessThan(screen.indexOf("The first step."));
 });
 
-describe("typing out", () => {
+describe.sequential("typing out", () => {
   const tail = "abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   const demo = `#@SHOW\necho "typed-$((6*7))" ${tail}\n`;
 
-  it("is visible, and SPACE finishes it at once, then waits for RETURN", async () => {
+  it.sequential("is visible, and SPACE finishes it at once, then waits for RETURN", async () => {
     const cwd = workspace({ "demo.sh": demo });
     const p = startDemo([...SLOW, "demo.sh"], { cwd });
     await p.waitFor('$ echo "ty');
@@ -105,7 +105,7 @@ describe("typing out", () => {
     expect(await p.exited()).toBe(0);
   });
 
-  it("is finished by RETURN, which also runs the command at once", async () => {
+  it.sequential("is finished by RETURN, which also runs the command at once", async () => {
     const cwd = workspace({ "demo.sh": demo });
     const p = startDemo([...SLOW, "demo.sh"], { cwd });
     await p.waitFor('$ echo "ty');
@@ -118,7 +118,7 @@ describe("typing out", () => {
   });
 });
 
-it("skips a command on +: ...skipping, it never runs, and the next step comes", async () => {
+it.concurrent("skips a command on +: ...skipping, it never runs, and the next step comes", async () => {
   const cwd = workspace({
     "demo.sh": '#@SHOW\ntouch skipped.txt; echo "made-$((1))"\necho "next-$((2))"\n',
   });
@@ -134,7 +134,7 @@ it("skips a command on +: ...skipping, it never runs, and the next step comes", 
   expect(exists(cwd, "skipped.txt")).toBe(false);
 });
 
-it("goes back on -: the previous command is shown again and runs again", async () => {
+it.concurrent("goes back on -: the previous command is shown again and runs again", async () => {
   const cwd = workspace({
     "demo.sh": '#@SHOW\necho one >> count.txt; echo "first-$((0+1))"\necho "second-$((1+1))"\n',
   });
@@ -158,8 +158,8 @@ it("goes back on -: the previous command is shown again and runs again", async (
   expect(fs.readFileSync(path.join(cwd, "count.txt"), "utf8")).toBe("one\none\n");
 });
 
-describe("the end of a demo gives the terminal back as it was", () => {
-  it("Q quits with status 0, runs nothing more, and restores the terminal", async () => {
+describe.concurrent("the end of a demo gives the terminal back as it was", () => {
+  it.concurrent("Q quits with status 0, runs nothing more, and restores the terminal", async () => {
     const cwd = workspace({ "demo.sh": '#@SHOW\necho "a-$((0+1))"\ntouch never.txt\n' });
     const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
     await p.waitFor('$ echo "a-$((0+1))"');
@@ -173,7 +173,7 @@ describe("the end of a demo gives the terminal back as it was", () => {
     expect(after).toBe(before);
   });
 
-  it("a demo that ends normally restores the terminal", async () => {
+  it.concurrent("a demo that ends normally restores the terminal", async () => {
     const cwd = workspace({ "demo.sh": '#@SHOW\necho "a-$((0+1))"\n' });
     const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
     await p.waitFor('$ echo "a-$((0+1))"');
@@ -184,7 +184,7 @@ describe("the end of a demo gives the terminal back as it was", () => {
     expect(after).toBe(before);
   });
 
-  it("a failure under set -e stops the demo (status 1) and restores the terminal", async () => {
+  it.concurrent("a failure under set -e stops the demo (status 1) and restores the terminal", async () => {
     const cwd = workspace({ "demo.sh": "set -e\n#@SHOW\nfalse\ntouch never.txt\n" });
     const p = startDemo([...FAST, "demo.sh"], { cwd, sttyCheck: true });
     await p.waitFor("$ false");
@@ -197,7 +197,7 @@ describe("the end of a demo gives the terminal back as it was", () => {
     expect(after).toBe(before);
   });
 
-  it("SIGTERM while waiting for a key exits with 143 and restores the terminal", async () => {
+  it.concurrent("SIGTERM while waiting for a key exits with 143 and restores the terminal", async () => {
     const cwd = workspace({
       "demo.sh": 'echo "runner=$PPID."\n#@SHOW\necho "a-$((0+1))"\n',
     });
@@ -215,7 +215,7 @@ describe("the end of a demo gives the terminal back as it was", () => {
   });
 });
 
-it("Ctrl-C interrupts the running command only; the demo goes on to the end", async () => {
+it.sequential("Ctrl-C interrupts the running command only; the demo goes on to the end", async () => {
   const cwd = workspace({ "demo.sh": "#@SHOW\nsleep 100\necho after-sleep\n" });
   const p = startDemo([...FAST, "demo.sh"], { cwd });
   await p.waitFor("$ sleep 100");
@@ -230,7 +230,7 @@ it("Ctrl-C interrupts the running command only; the demo goes on to the end", as
   expect(await p.exited()).toBe(0);
 });
 
-it("Ctrl-C stops a whole watch loop, not just its current sleep, and the demo goes on", async () => {
+it.sequential("Ctrl-C stops a whole watch loop, not just its current sleep, and the demo goes on", async () => {
   // The classic demo loop: each Ctrl-C must end the loop, as it would at a prompt.
   const cwd = workspace({
     "demo.sh": '#@SHOW\nwhile true; do echo tick; sleep 100; done\necho "after-loop $?"\n',
@@ -247,7 +247,7 @@ it("Ctrl-C stops a whole watch loop, not just its current sleep, and the demo go
   expect(await p.exited()).toBe(0);
 });
 
-it("a command reading the terminal gets what is typed while it runs", async () => {
+it.concurrent("a command reading the terminal gets what is typed while it runs", async () => {
   const cwd = workspace({
     "demo.sh": '#@SHOW\nread -p "Your name: " NAME\necho "hello $NAME"\n',
   });
@@ -263,8 +263,8 @@ it("a command reading the terminal gets what is typed while it runs", async () =
   expect(await p.exited()).toBe(0);
 });
 
-describe("keys pressed while a command runs are not taken for the next step", () => {
-  it.each([
+describe.concurrent("keys pressed while a command runs are not taken for the next step", () => {
+  it.concurrent.each([
     ["Q", "quit"],
     ["+", "skip"],
     ["\r", "run"],
@@ -290,7 +290,7 @@ describe("keys pressed while a command runs are not taken for the next step", ()
   });
 });
 
-it("steps a nested $SHELL demo with the same keys, then the parent goes on", async () => {
+it.concurrent("steps a nested $SHELL demo with the same keys, then the parent goes on", async () => {
   const cwd = workspace({
     "parent.md": [
       "# Parent",
@@ -337,8 +337,8 @@ it("steps a nested $SHELL demo with the same keys, then the parent goes on", asy
   expect(exists(cwd, "child-skipped.txt")).toBe(false);
 });
 
-describe("Q in a nested demo", () => {
-  it("ends the nested demo and every demo above it, with status 0", async () => {
+describe.concurrent("Q in a nested demo", () => {
+  it.concurrent("ends the nested demo and every demo above it, with status 0", async () => {
     const cwd = workspace({
       "parent.md": [
         "<!-- @SHOW -->",
@@ -371,7 +371,7 @@ describe("Q in a nested demo", () => {
     );
   });
 
-  it("a nested demo that fails does not end its parent", async () => {
+  it.concurrent("a nested demo that fails does not end its parent", async () => {
     const cwd = workspace({
       "parent.sh": ["#@SHOW", "$SHELL child.sh", 'echo "parent-$((1+1))"', ""].join("\n"),
       "child.sh": ["set -e", "#@SHOW", "false", ""].join("\n"),
@@ -388,8 +388,8 @@ describe("Q in a nested demo", () => {
   });
 });
 
-describe("the notice about the keys, after the hidden setup", () => {
-  it("is never shown when the setup fails: the run ends at once, without a key", async () => {
+describe.concurrent("the notice about the keys, after the hidden setup", () => {
+  it.concurrent("is never shown when the setup fails: the run ends at once, without a key", async () => {
     const cwd = workspace({
       "demo.md": [
         "```bash",
@@ -407,7 +407,7 @@ describe("the notice about the keys, after the hidden setup", () => {
   });
 });
 
-it("after Ctrl-C, the next command is typed on a fresh line, not after ^C", async () => {
+it.concurrent("after Ctrl-C, the next command is typed on a fresh line, not after ^C", async () => {
   const cwd = workspace({ "demo.sh": '#@SHOW\nsleep 100\necho "next-$((1+1))"\n' });
   const p = startDemo([...FAST, "demo.sh"], { cwd });
   await p.waitFor("$ sleep 100");
@@ -425,7 +425,7 @@ it("after Ctrl-C, the next command is typed on a fresh line, not after ^C", asyn
   expect(await p.exited()).toBe(0);
 });
 
-it("closing the terminal during a run ends it cleanly (129), with its command", async () => {
+it.sequential("closing the terminal during a run ends it cleanly (129), with its command", async () => {
   const cwd = workspace({
     "demo.sh": 'echo "runner=$PPID."\n#@SHOW\nsleep 100.5\necho "a-$((0+1))"\n',
   });
@@ -449,12 +449,12 @@ it("closing the terminal during a run ends it cleanly (129), with its command", 
   expect(alive(sleeper)).toBe(false);
 });
 
-describe("a command stopped on stage runs nothing more of its lines", () => {
+describe.concurrent("a command stopped on stage runs nothing more of its lines", () => {
   /** Lines the demo printed that start with `after-` (the typed commands show `$((...))`). */
   const printedAfter = (text: string): string[] =>
     text.split("\n").filter((l) => /^after-\d/.test(l));
 
-  it("past --timeout: neither the rest of a list nor a loop's next round", async () => {
+  it.concurrent("past --timeout: neither the rest of a list nor a loop's next round", async () => {
     const steps = [
       ...Array.from({ length: 5 }, (_, i) => `sleep 5; echo "after-$((${i}+1))"`),
       'while :; do sleep 1; done; echo "after-$((6+1))"',
@@ -474,7 +474,7 @@ describe("a command stopped on stage runs nothing more of its lines", () => {
     expect(printedAfter(p.output())).toEqual([]);
   });
 
-  it("Ctrl-C: the rest of the list does not run", async () => {
+  it.sequential("Ctrl-C: the rest of the list does not run", async () => {
     const cwd = workspace({
       "demo.sh": '#@SHOW\nsleep 100; echo "after-$((1+1))"\necho "reached-$((1+1))"\n',
     });
