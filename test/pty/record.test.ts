@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import xterm from "@xterm/headless";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   CLI,
   cleanupDirs,
@@ -21,11 +21,11 @@ import {
 const FAST = ["--no-blurb", "--typing-speed", "0"];
 const NO_PTY = fileURLToPath(new URL("../helpers/no-pty.mjs", import.meta.url));
 
-afterEach(() => {
-  killAll();
-});
-
+// The cases run side by side (each in its own terminal and directory): most of their time is
+// spent waiting on the runner. Ctrl-C during a replay, which must land within a recorded pause,
+// runs alone. A test that fails leaves its terminal to the end of the file, where all are killed.
 afterAll(() => {
+  killAll();
   cleanupDirs();
 });
 
@@ -108,8 +108,8 @@ async function presentTalk(p: PtyProcess): Promise<void> {
   expect(await p.exited()).toBe(0);
 }
 
-describe("--record", () => {
-  it("records a presenter run event by event: headings as markers, every step listed", async () => {
+describe.concurrent("--record", () => {
+  it.concurrent("records a presenter run event by event: headings as markers, every step listed", async () => {
     const cwd = workspace({ "talk.md": TALK });
     const p = startDemo([...FAST, "--record", "talk.cast", "talk.md"], {
       cwd,
@@ -170,7 +170,7 @@ describe("--record", () => {
     expect(output(steps[1] as Record<string, unknown>)).toBe("two-3\r\n");
   });
 
-  it("played into a terminal emulator, the recording leaves the screen the live run left", async () => {
+  it.concurrent("played into a terminal emulator, the recording leaves the screen the live run left", async () => {
     const cwd = workspace({
       "talk.md": `${TALK}\n\`\`\`sh\nprintf '\\033[1;31mred\\033[0m \\033[2Cmoved\\n'; seq 1 50 | tail -n 3\n\`\`\`\n`,
     });
@@ -193,7 +193,7 @@ describe("--record", () => {
     expect(await screenOf(recorded, Number(header.width), Number(header.height))).toEqual(live);
   });
 
-  it("records a CI run on a pty of --cols x --rows (default 100x30), commands with file:line", async () => {
+  it.concurrent("records a CI run on a pty of --cols x --rows (default 100x30), commands with file:line", async () => {
     const cwd = workspace({
       "talk.md": `${TALK}\n\`\`\`sh\nstty size\n\`\`\`\n`,
     });
@@ -232,7 +232,7 @@ describe("--record", () => {
     expect(plain(smallCast.events)).toContain("24 80\n");
   });
 
-  it("keeps what was recorded when the run dies, and leaves the older recording whole", async () => {
+  it.concurrent("keeps what was recorded when the run dies, and leaves the older recording whole", async () => {
     const cwd = workspace({ "talk.md": TALK, "talk.cast": "the older recording\n" });
     const p = startDemo([...FAST, "--record", "talk.cast", "talk.md"], { cwd });
     await p.waitFor('$ echo "one-$((1+1))"');
@@ -262,7 +262,7 @@ async function record(cwd: string, commands: readonly string[]): Promise<void> {
 const md = (...commands: string[]): string =>
   ["<!-- @SHOW -->", "", "# Demo", "", "```sh", ...commands, "```", ""].join("\n");
 
-it("follows window resizes: programs see the new size, the recording notes it", async () => {
+it.concurrent("follows window resizes: programs see the new size, the recording notes it", async () => {
   // The window's new size reaches the runner as a signal, in its own time: the command waits.
   const wait = 'until [ "$(stty size)" = "50 120" ]; do sleep 0.05; done; echo "now $(stty size)"';
   const cwd = workspace({ "demo.md": md("stty size", wait) });
@@ -279,8 +279,8 @@ it("follows window resizes: programs see the new size, the recording notes it", 
   expect(events.filter((e) => e[1] === "r").map((e) => e[2])).toEqual(["120x50"]);
 });
 
-describe("--replay", () => {
-  it("presents as live but executes nothing: the canary is never made, the output is shown", async () => {
+describe.concurrent("--replay", () => {
+  it.concurrent("presents as live but executes nothing: the canary is never made, the output is shown", async () => {
     const canary = 'touch canary.txt; echo "made-$((3*3))"';
     const cwd = workspace({ "demo.md": md(canary, 'echo "next-$((2*2))"') });
     await record(cwd, [canary, 'echo "next-$((2*2))"']);
@@ -300,7 +300,7 @@ describe("--replay", () => {
     expect(after).toBe(before);
   });
 
-  it("names missing and changed steps before the talk, and shows them as skipped", async () => {
+  it.concurrent("names missing and changed steps before the talk, and shows them as skipped", async () => {
     const cwd = workspace({ "demo.md": md('echo "a-$((1))"', 'echo "b-$((2))"') });
     await record(cwd, ['echo "a-$((1))"', 'echo "b-$((2))"']);
     fs.writeFileSync(
@@ -328,7 +328,7 @@ describe("--replay", () => {
   });
 });
 
-it("--replay: keys pressed while recorded output plays are not taken for the next step", async () => {
+it.concurrent("--replay: keys pressed while recorded output plays are not taken for the next step", async () => {
   const slow = 'sleep 0.5; echo "slow-$((5+5))"';
   const cwd = workspace({ "demo.md": md(slow, 'echo "next-$((1+1))"') });
   await record(cwd, [slow, 'echo "next-$((1+1))"']);
@@ -346,27 +346,8 @@ it("--replay: keys pressed while recorded output plays are not taken for the nex
   expect(await p.exited()).toBe(0);
 });
 
-it("--replay: Ctrl-C cuts the recorded output short, and the talk goes on", async () => {
-  // Two seconds (the longest pause a replay keeps) between tick-2 and tick-3 for Ctrl-C to land.
-  const slow = 'echo "tick-$((0+1))"; echo "tick-$((0+2))"; sleep 2; echo "tick-$((0+3))"';
-  const cwd = workspace({ "demo.md": md(slow, 'echo "next-$((1+1))"') });
-  await record(cwd, [slow, 'echo "next-$((1+1))"']);
-  const p = startDemo([...FAST, "--replay", "talk.cast", "demo.md"], { cwd });
-  await p.waitFor(`$ ${slow}`);
-  p.write("\r");
-  await p.waitFor("tick-2");
-  p.write("\u0003");
-  await p.waitFor("^C");
-  await p.waitFor('$ echo "next-$((1+1))"');
-  p.write("\r");
-  await p.waitFor("next-2");
-  expect(await p.exited()).toBe(0);
-  expect(p.output(), "the rest of the recorded output is not played").not.toContain("tick-3");
-  expect(p.output()).toMatch(/tick-2\n\^C\n/);
-});
-
-describe("--fallback", () => {
-  it("after a command fails on stage, says so in one line, plays the recording and goes on", async () => {
+describe.concurrent("--fallback", () => {
+  it.concurrent("after a command fails on stage, says so in one line, plays the recording and goes on", async () => {
     const cwd = workspace({
       "demo.md": md("cat data.txt", 'echo "after-$((2+2))"'),
       "data.txt": "the-recorded-data\n",
@@ -388,7 +369,7 @@ describe("--fallback", () => {
     expect(after).toBe(before);
   });
 
-  it("after a command runs past --timeout, plays the recording and goes on", async () => {
+  it.concurrent("after a command runs past --timeout, plays the recording and goes on", async () => {
     const hangs = 'if [ -f hang ]; then sleep 30; fi; echo "out-$((2*3))"';
     const cwd = workspace({ "demo.md": md(hangs, "echo done") });
     await record(cwd, [hangs, "echo done"]);
@@ -406,7 +387,7 @@ describe("--fallback", () => {
     expect(await p.exited()).toBe(0);
   });
 
-  it("R plays the recorded output instead of running the command", async () => {
+  it.concurrent("R plays the recorded output instead of running the command", async () => {
     const cwd = workspace({ "demo.md": md('touch canary.txt; echo "made-$((3*3))"', "echo done") });
     await record(cwd, ['touch canary.txt; echo "made-$((3*3))"', "echo done"]);
     fs.rmSync(path.join(cwd, "canary.txt"));
@@ -422,11 +403,11 @@ describe("--fallback", () => {
   });
 });
 
-describe("without the pty module", () => {
+describe.concurrent("without the pty module", () => {
   const start = (args: readonly string[], cwd: string) =>
     startPty(process.execPath, ["--import", NO_PTY, CLI, ...args], { cwd });
 
-  it("a presenter run says so once and runs the demo directly", async () => {
+  it.concurrent("a presenter run says so once and runs the demo directly", async () => {
     const cwd = workspace({
       "demo.md": md('echo "ran-$((1+1))"', 'read -p "Name: " N; echo "hi $N"'),
     });
@@ -445,7 +426,7 @@ describe("without the pty module", () => {
     expect(p.output().split("commands run directly").length - 1).toBe(1);
   });
 
-  it("a CI run and a dry run never try to load it", async () => {
+  it.concurrent("a CI run and a dry run never try to load it", async () => {
     const cwd = workspace({ "demo.md": md('echo "ran-$((1+1))"') });
     const ci = start(["--ci", "demo.md"], cwd);
     expect(await ci.exited()).toBe(0);
@@ -455,12 +436,34 @@ describe("without the pty module", () => {
     expect(`${ci.output()}${dry.output()}`).not.toContain("node-pty");
   });
 
-  it.each([["--record"], ["--replay"]])("%s refuses with exit 2 and the reason", async (flag) => {
-    const cwd = workspace({ "demo.md": md("touch canary.txt"), "talk.cast": "" });
-    const p = start([...FAST, flag, "talk.cast", "demo.md"], cwd);
-    expect(await p.exited()).toBe(2);
-    expect(p.output()).toContain(`${flag} needs a pseudo-terminal`);
-    expect(p.output()).toContain("nothing was executed");
-    expect(fs.existsSync(path.join(cwd, "canary.txt"))).toBe(false);
-  });
+  it.concurrent.each([["--record"], ["--replay"]])(
+    "%s refuses with exit 2 and the reason",
+    async (flag) => {
+      const cwd = workspace({ "demo.md": md("touch canary.txt"), "talk.cast": "" });
+      const p = start([...FAST, flag, "talk.cast", "demo.md"], cwd);
+      expect(await p.exited()).toBe(2);
+      expect(p.output()).toContain(`${flag} needs a pseudo-terminal`);
+      expect(p.output()).toContain("nothing was executed");
+      expect(fs.existsSync(path.join(cwd, "canary.txt"))).toBe(false);
+    },
+  );
+});
+
+it.sequential("--replay: Ctrl-C cuts the recorded output short, and the talk goes on", async () => {
+  // Two seconds (the longest pause a replay keeps) between tick-2 and tick-3 for Ctrl-C to land.
+  const slow = 'echo "tick-$((0+1))"; echo "tick-$((0+2))"; sleep 2; echo "tick-$((0+3))"';
+  const cwd = workspace({ "demo.md": md(slow, 'echo "next-$((1+1))"') });
+  await record(cwd, [slow, 'echo "next-$((1+1))"']);
+  const p = startDemo([...FAST, "--replay", "talk.cast", "demo.md"], { cwd });
+  await p.waitFor(`$ ${slow}`);
+  p.write("\r");
+  await p.waitFor("tick-2");
+  p.write("\u0003");
+  await p.waitFor("^C");
+  await p.waitFor('$ echo "next-$((1+1))"');
+  p.write("\r");
+  await p.waitFor("next-2");
+  expect(await p.exited()).toBe(0);
+  expect(p.output(), "the rest of the recorded output is not played").not.toContain("tick-3");
+  expect(p.output()).toMatch(/tick-2\n\^C\n/);
 });
