@@ -205,8 +205,15 @@ describe("--json", () => {
     "parts/sub.md": "# Sub\n\n```bash\necho in sub\n```\n",
   };
 
+  // One run, read for its two points: nesting, and the arguments filled in.
+  let planned: Run | undefined;
+  const plan = (): Run => {
+    planned ??= demoshts(workspace(files), ["--dry-run", "--json", "demo.md", "alpha"]);
+    return planned;
+  };
+
   it("prints one JSON object a line, with nested demos inline at depth 1", () => {
-    const run = demoshts(workspace(files), ["--dry-run", "--json", "demo.md", "alpha"]);
+    const run = plan();
     expect(run.status).toBe(0);
     const records = jsonLines(run.stdout);
     const nested = records.flatMap((r, i) => (r.kind === "nested" ? [i] : []));
@@ -232,7 +239,7 @@ describe("--json", () => {
   });
 
   it("fills positional arguments into what the audience sees", () => {
-    const run = demoshts(workspace(files), ["--dry-run", "--json", "demo.md", "alpha"]);
+    const run = plan();
     expect(run.status).toBe(0);
     const echo = jsonLines(run.stdout).find((r) => r.kind === "command" && r.line === 7);
     expect(echo).toMatchObject({
