@@ -3,8 +3,8 @@ import { constants, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } from 
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Readable } from "node:stream";
-import { ANSWERS, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
+import type { Duplex } from "node:stream";
+import { ANSWERS, ENDED, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
 import { alive, descendants, signalAll } from "./proctree.js";
 import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
 
@@ -16,8 +16,11 @@ export interface SessionProcess {
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   /** Called when bash could not be started at all. */
   onError(listener: (error: Error) => void): void;
-  /** Descriptor 3 of bash, read by the runner: the `fd3` handshake channel. */
-  readonly handshake?: Readable;
+  /**
+   * Descriptor 3 of bash, read by the runner: the `fd3` handshake channel; the watchdog
+   * keeps its other end.
+   */
+  readonly handshake?: Duplex;
 }
 
 /**
@@ -80,7 +83,7 @@ function sessionProcess(child: ChildProcess): SessionProcess {
     kill: (signal) => child.kill(signal),
     onExit: (listener) => child.once("exit", listener),
     onError: (listener) => child.once("error", listener),
-    handshake: child.stdio[3] as Readable,
+    handshake: child.stdio[3] as Duplex,
   };
 }
 
@@ -434,8 +437,11 @@ export class BashSession implements Shell {
   private cleanUp(): void {
     this.control?.destroy();
     this.replies?.destroy();
-    this.child.handshake?.destroy();
     removeSessionDir(this.dir);
+    const watchdog = this.child.handshake;
+    // bash has ended, and what it left was signalled: the watchdog need not look (see ENDED).
+    if (watchdog && this.exit && watchdog.writable) watchdog.end(`${ENDED}\0`);
+    else watchdog?.destroy();
   }
 
   private timeOut(entry: Pending & { kind: "run" }): void {

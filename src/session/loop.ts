@@ -10,7 +10,8 @@
  * it cannot make the pipes). With the `fd3` channel the handshake goes to
  * descriptor 3, which a watchdog keeps and the session closes: when the runner
  * dies, the watchdog sees the end of that pipe and ends the session's processes
- * (TERM, then KILL after a grace). With the `fifos` channel (no descriptor 3,
+ * (TERM, then KILL after a grace); a runner that closed the session itself says
+ * so first (ENDED), and the watchdog just ends. With the `fifos` channel (no descriptor 3,
  * as under a pseudo-terminal) the runner makes the pipes, the handshake goes to
  * the answers pipe, and the watchdog polls the runner's pid instead.
  *
@@ -64,6 +65,14 @@ export interface LoopOptions {
   /** Text written to the terminal after each command, before the answer. */
   readonly doneMark?: string;
 }
+
+/**
+ * What the runner writes to the watchdog when it has closed the session itself (bash has
+ * ended, what it left was signalled, its directory is gone). bash's children are no longer
+ * its children then, so the watchdog could find none of them anyway; it just ends. Only
+ * the end of the pipe without this (the runner died) sets it to work.
+ */
+export const ENDED = "ended";
 
 export const REQUESTS = "requests";
 export const ANSWERS = "answers";
@@ -296,7 +305,7 @@ export function sessionLoop(options: LoopOptions): string {
       ? [
           `if ! command -p mkfifo -m 600 ${requests} ${answers}; then builtin printf 'Fcannot make the session pipes with mkfifo\\0' >&3; exit 97; fi`,
           // Disowned, the watchdog is not among the demo's jobs, and wait does not wait for it.
-          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; builtin read -r -d '' __dsh_x <&3; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
+          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; __dsh_x=; builtin read -r -d '' __dsh_x <&3; [[ $__dsh_x == ${ENDED} ]] || __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
           `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$!" "$BASH" >&3`,
           "exec 3>&-",
         ]
