@@ -3,8 +3,8 @@ import { constants, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } from 
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Readable } from "node:stream";
-import { ANSWERS, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
+import type { Duplex } from "node:stream";
+import { ANSWERS, ENDED, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
 import { alive, descendants, signalAll } from "./proctree.js";
 import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
 
@@ -16,8 +16,11 @@ export interface SessionProcess {
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   /** Called when bash could not be started at all. */
   onError(listener: (error: Error) => void): void;
-  /** Descriptor 3 of bash, read by the runner: the `fd3` handshake channel. */
-  readonly handshake?: Readable;
+  /**
+   * Descriptor 3 of bash, read by the runner: the `fd3` handshake channel; the watchdog
+   * keeps its other end.
+   */
+  readonly handshake?: Duplex;
 }
 
 /**
@@ -80,7 +83,7 @@ function sessionProcess(child: ChildProcess): SessionProcess {
     kill: (signal) => child.kill(signal),
     onExit: (listener) => child.once("exit", listener),
     onError: (listener) => child.once("error", listener),
-    handshake: child.stdio[3] as Readable,
+    handshake: child.stdio[3] as Duplex,
   };
 }
 
@@ -149,6 +152,15 @@ function removeSessionDir(dir: string): void {
   }
 }
 
+/**
+ * The variables of the runner's own that an early session may still be given before its
+ * first command (see `adopt`): `$SHELL` and DEMOSH_* / DEMOSHTS_*. bash gives none of them
+ * a meaning at start-up, so setting them then is the same as starting with them.
+ */
+const RUNNER_VARIABLE = /^(SHELL|DEMOSH_[A-Za-z0-9_]*|DEMOSHTS_[A-Za-z0-9_]*)$/;
+
+const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
 /** The gap between asking a timed-out command's processes to stop and forcing them. */
 const KILL_GRACE_MS = 500;
 /** How long processes get to end after SIGTERM when the runner itself is told to stop. */
@@ -181,6 +193,9 @@ export class BashSession implements Shell {
   /** How bash ended, and the short wait before that is reported (see the constructor). */
   private lastExit: { code: number | null; signal: string | null } | undefined;
   private settling: NodeJS.Timeout | undefined;
+  /** What the session was started with, for `adopt`. */
+  private readonly options: BashOptions;
+  private adopted = false;
 
   /** What the session started (its commands' processes), the watchdog left out. */
   private tree(...roots: number[]): number[] {
@@ -188,6 +203,7 @@ export class BashSession implements Shell {
   }
 
   constructor(options: BashOptions) {
+    this.options = options;
     this.now = options.now ?? Date.now;
     this.bash = options.bash ?? "bash";
     this.started = new Promise((resolve) => {
@@ -265,6 +281,39 @@ export class BashSession implements Shell {
       this.lastExit = { code, signal };
       this.settling = setTimeout(() => this.ended({ code, signal }), 20);
     });
+  }
+
+  /**
+   * Takes this session, started early (before the run knew what it needs), as the session
+   * `options` describe, once. It can be when both are the default session (the runner's
+   * own terminal, descriptor 3) of the same bash, demo path, arguments and directory, and
+   * their environments differ only in the runner's own variables: those are set before
+   * the first command. Otherwise (false) the run starts the session it needs, and this one
+   * is to be closed.
+   */
+  adopt(options: BashOptions): boolean {
+    const early = this.options;
+    if (this.adopted || this.exit) return false;
+    if (options.launch || options.tee || options.channel || options.doneMark !== undefined)
+      return false;
+    if (early.launch || early.tee || early.channel || early.doneMark !== undefined) return false;
+    if ((options.bash ?? "bash") !== this.bash) return false;
+    if (options.argv0 !== early.argv0 || options.cwd !== early.cwd) return false;
+    if (options.args.length !== early.args.length) return false;
+    if (options.args.some((arg, i) => arg !== early.args[i])) return false;
+    const assignments: string[] = [];
+    for (const name of new Set([...Object.keys(early.env), ...Object.keys(options.env)])) {
+      const before = early.env[name];
+      const after = options.env[name];
+      if (before === after) continue;
+      if (!RUNNER_VARIABLE.test(name)) return false;
+      assignments.push(
+        after === undefined ? `builtin unset -v ${name}` : `builtin export ${name}=${quote(after)}`,
+      );
+    }
+    this.adopted = true;
+    if (assignments.length > 0) this.send(`A\0${assignments.join("\n")}\0`);
+    return true;
   }
 
   /** Resolves once bash has reported its version (or failed to start, or is too old). */
@@ -388,8 +437,11 @@ export class BashSession implements Shell {
   private cleanUp(): void {
     this.control?.destroy();
     this.replies?.destroy();
-    this.child.handshake?.destroy();
     removeSessionDir(this.dir);
+    const watchdog = this.child.handshake;
+    // bash has ended, and what it left was signalled: the watchdog need not look (see ENDED).
+    if (watchdog && this.exit && watchdog.writable) watchdog.end(`${ENDED}\0`);
+    else watchdog?.destroy();
   }
 
   private timeOut(entry: Pending & { kind: "run" }): void {

@@ -10,7 +10,8 @@
  * it cannot make the pipes). With the `fd3` channel the handshake goes to
  * descriptor 3, which a watchdog keeps and the session closes: when the runner
  * dies, the watchdog sees the end of that pipe and ends the session's processes
- * (TERM, then KILL after a grace). With the `fifos` channel (no descriptor 3,
+ * (TERM, then KILL after a grace); a runner that closed the session itself says
+ * so first (ENDED), and the watchdog just ends. With the `fifos` channel (no descriptor 3,
  * as under a pseudo-terminal) the runner makes the pipes, the handshake goes to
  * the answers pipe, and the watchdog polls the runner's pid instead.
  *
@@ -22,7 +23,10 @@
  *       file may be left out when it is the previous request's);
  *   `Q` then space-separated names (digits for $1...): report their values;
  *   `X` then nothing: end the session (the demo's EXIT trap runs);
- *   `P` then nothing: report the session's state as a script that recreates it.
+ *   `P` then nothing: report the session's state as a script that recreates it;
+ *   `A` then assignments (`builtin export NAME=...`, `builtin unset -v NAME`): the
+ *       environment a session started early (see warm.ts) is to have, run by the
+ *       plumbing before any command; nothing is answered.
  * Answers (NUL-terminated): `S<status> <errexit>` after a command; `v1<value>` or
  * `v0` (unset) per name, then `E`; `p<script>` for `P`.
  *
@@ -62,6 +66,14 @@ export interface LoopOptions {
   readonly doneMark?: string;
 }
 
+/**
+ * What the runner writes to the watchdog when it has closed the session itself (bash has
+ * ended, what it left was signalled, its directory is gone). bash's children are no longer
+ * its children then, so the watchdog could find none of them anyway; it just ends. Only
+ * the end of the pipe without this (the runner died) sets it to work.
+ */
+export const ENDED = "ended";
+
 export const REQUESTS = "requests";
 export const ANSWERS = "answers";
 
@@ -93,6 +105,7 @@ const LOOP = [
   ";;",
   "X*) builtin exit 0 ;;",
   "P*) __dsh_state ;;",
+  'A*) builtin eval "$__dsh_t" ;;',
   "Q*)",
   '__dsh_query "$@";',
   ";;",
@@ -292,7 +305,7 @@ export function sessionLoop(options: LoopOptions): string {
       ? [
           `if ! command -p mkfifo -m 600 ${requests} ${answers}; then builtin printf 'Fcannot make the session pipes with mkfifo\\0' >&3; exit 97; fi`,
           // Disowned, the watchdog is not among the demo's jobs, and wait does not wait for it.
-          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; builtin read -r -d '' __dsh_x <&3; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
+          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; __dsh_x=; builtin read -r -d '' __dsh_x <&3; [[ $__dsh_x == ${ENDED} ]] || __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
           `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$!" "$BASH" >&3`,
           "exec 3>&-",
         ]
