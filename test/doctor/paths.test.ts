@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,7 +19,7 @@ function fakeBin(tools: readonly string[], without: readonly string[] = []): str
   const files: Record<string, string> = {};
   for (const name of names) files[name] = `#!/bin/sh\necho "${name} 9.9.9"\n`;
   const dir = workspace(files);
-  for (const name of names) spawnSync("chmod", ["+x", path.join(dir, name)]);
+  for (const name of names) fs.chmodSync(path.join(dir, name), 0o755);
   return dir;
 }
 
