@@ -200,12 +200,12 @@ export class FakeCluster {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
-  /** The cluster as the model sees it, now. */
+  /**
+   * The cluster as the model sees it, now. Stored objects are frozen and only ever replaced,
+   * never changed, so a view (and every snapshot) can hold them as they are.
+   */
   view(): ClusterView {
-    return {
-      objects: [...this.#objects.values()].map((o) => structuredClone(o)),
-      replicas: new Map(this.#replicas),
-    };
+    return { objects: [...this.#objects.values()], replicas: new Map(this.#replicas) };
   }
 
   #serve(socket: net.Socket) {
@@ -250,15 +250,27 @@ export class FakeCluster {
     return reply;
   }
 
-  /** The objects and replicas as JSON (two big CRD sets make it megabytes). */
+  /**
+   * The objects and replicas as JSON (two big CRD sets make it megabytes): each object's JSON is
+   * made once, when it is stored, not again at every change to another object.
+   */
   #json(): string {
     if (this.#state.at !== this.#changes) {
-      const json =
-        JSON.stringify([...this.#objects.values()]) + JSON.stringify([...this.#replicas]);
+      const objects = [...this.#objects.values()].map((o) => {
+        let json = this.#objectJson.get(o);
+        if (json === undefined) {
+          json = JSON.stringify(o);
+          this.#objectJson.set(o, json);
+        }
+        return json;
+      });
+      const json = `[${objects.join(",")}]${JSON.stringify([...this.#replicas])}`;
       this.#state = { at: this.#changes, json };
     }
     return this.#state.json;
   }
+
+  #objectJson = new WeakMap<StoredObject, string>();
 
   // -------------------------------------------------------------------------
   // The store
@@ -286,15 +298,18 @@ export class FakeCluster {
     if (old && old.version === version && comparable(old.body) === comparable(body))
       return "unchanged";
     this.#changes++;
-    this.#objects.set(key, {
-      group,
-      version,
-      kind,
-      name,
-      namespace,
-      created: old?.created ?? this.#clock,
-      body,
-    });
+    this.#objects.set(
+      key,
+      deepFreeze({
+        group,
+        version,
+        kind,
+        name,
+        namespace,
+        created: old?.created ?? this.#clock,
+        body,
+      }),
+    );
     if (group === "apps" && kind === "Deployment" && !old)
       this.#replicas.set(`${namespace}/${name}`, 1);
     return old ? "configured" : "created";
@@ -839,6 +854,15 @@ export class FakeCluster {
     }
     throw new Error(`fake istioctl does not know: ${command}`);
   }
+}
+
+/** `value`, with every object and array in it made read-only (a write then throws). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
