@@ -302,7 +302,8 @@ describe("Ctrl-C and SIGTERM end dry runs, checks and doctor at once", () => {
     const run = await demoshts(dir, [mode, "big.sh"], {
       timeout: 120_000,
       started: async (child) => {
-        await cpuUsed(child.pid as number, 0.8);
+        // Start-up takes about 0.2 s of CPU; the dry run of big.sh about 1.7 s, a check more.
+        await cpuUsed(child.pid as number, 0.5);
         child.kill(signal);
       },
     });
