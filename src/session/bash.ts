@@ -193,6 +193,8 @@ export class BashSession implements Shell {
   /** How bash ended, and the short wait before that is reported (see the constructor). */
   private lastExit: { code: number | null; signal: string | null } | undefined;
   private settling: NodeJS.Timeout | undefined;
+  /** Resolves when bash has ended. */
+  private readonly gone: Promise<void>;
   /** What the session was started with, for `adopt`. */
   private readonly options: BashOptions;
   private adopted = false;
@@ -277,9 +279,12 @@ export class BashSession implements Shell {
       this.ended({ code: 127, signal: null });
     });
     // An answer written just before bash exited may still be on its way: let it arrive first.
-    this.child.onExit((code, signal) => {
-      this.lastExit = { code, signal };
-      this.settling = setTimeout(() => this.ended({ code, signal }), 20);
+    this.gone = new Promise((resolve) => {
+      this.child.onExit((code, signal) => {
+        this.lastExit = { code, signal };
+        this.settling = setTimeout(() => this.ended({ code, signal }), 20);
+        resolve();
+      });
     });
   }
 
@@ -417,15 +422,17 @@ export class BashSession implements Shell {
   }
 
   async close(): Promise<void> {
-    if (!this.exit) {
-      const exited = new Promise<void>((resolve) => this.child.onExit(() => resolve()));
+    // bash may have ended already, its end not yet reported (see the constructor).
+    if (!this.exit && !this.lastExit) {
       // Whatever the demo left running in the background ends with it.
       signalAll(this.tree(this.pid), "SIGTERM");
       if (this.ready_?.ok) this.send("X\0\0");
       else this.child.kill("SIGTERM");
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
-      await exited;
+      await this.gone;
       clearTimeout(timer);
+    }
+    if (!this.exit) {
       // Nothing is awaited from a closed session: report its end now rather than keep the
       // runner alive for the wait meant for a last answer in flight.
       clearTimeout(this.settling);
@@ -437,9 +444,9 @@ export class BashSession implements Shell {
   private cleanUp(): void {
     this.control?.destroy();
     this.replies?.destroy();
-    removeSessionDir(this.dir);
     const watchdog = this.child.handshake;
     // bash has ended, and what it left was signalled: the watchdog need not look (see ENDED).
+    removeSessionDir(this.dir);
     if (watchdog && this.exit && watchdog.writable) watchdog.end(`${ENDED}\0`);
     else watchdog?.destroy();
   }
