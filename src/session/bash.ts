@@ -1,10 +1,27 @@
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from "node:child_process";
-import { constants, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Duplex } from "node:stream";
-import { ANSWERS, ENDED, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
+import {
+  ANSWERS,
+  ENDED,
+  type HandshakeChannel,
+  IDLE,
+  MIN_BASH,
+  REQUESTS,
+  sessionLoop,
+} from "./loop.js";
 import { alive, descendants, signalAll } from "./proctree.js";
 import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
 
@@ -129,8 +146,8 @@ type Pending =
     }
   | { kind: "state"; resolve: (script: string | undefined) => void };
 
-/** What the session's directory holds: its two pipes, and a function the demo set aside. */
-const SESSION_FILES = [REQUESTS, ANSWERS, "fn"];
+/** What the session's directory holds: its pipes, and a function the demo set aside. */
+const SESSION_FILES = [REQUESTS, ANSWERS, IDLE, "fn"];
 
 /**
  * Removes the session's directory: its known files one by one, which is much cheaper at
@@ -160,6 +177,20 @@ function removeSessionDir(dir: string): void {
 const RUNNER_VARIABLE = /^(SHELL|DEMOSH_[A-Za-z0-9_]*|DEMOSHTS_[A-Za-z0-9_]*)$/;
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/** Writes `text` to the watchdog's idle pipe, if it is there and the watchdog holds it open. */
+function tellIdle(fifo: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    // Never blocks: with no reader the open fails (ENXIO), and the watchdog ends by itself.
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    writeSync(fd, text);
+  } catch {
+    // No watchdog waiting there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 /** The gap between asking a timed-out command's processes to stop and forcing them. */
 const KILL_GRACE_MS = 500;
@@ -222,7 +253,7 @@ export class BashSession implements Shell {
       // No descriptor 3 to report on: the runner makes the pipes, the handshake comes as an answer.
       const made = spawnSync(
         "mkfifo",
-        ["-m", "600", path.join(this.dir, REQUESTS), path.join(this.dir, ANSWERS)],
+        ["-m", "600", ...[REQUESTS, ANSWERS, IDLE].map((name) => path.join(this.dir, name))],
         { encoding: "utf8" },
       );
       if (made.status !== 0) {
@@ -446,6 +477,7 @@ export class BashSession implements Shell {
     this.replies?.destroy();
     const watchdog = this.child.handshake;
     // bash has ended, and what it left was signalled: the watchdog need not look (see ENDED).
+    if (this.exit && !watchdog) tellIdle(path.join(this.dir, IDLE), `${ENDED}\n`);
     removeSessionDir(this.dir);
     if (watchdog && this.exit && watchdog.writable) watchdog.end(`${ENDED}\0`);
     else watchdog?.destroy();
