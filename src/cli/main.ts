@@ -49,7 +49,10 @@ export interface CliIo {
   /** Calls `listener` when the window changes size; returns how to stop. */
   onResize(listener: (columns: number, rows: number) => void): () => void;
   /** Starts a bash session (`make` builds it; a direct session by default). */
-  startShell(start: ShellStart, make?: (options: BashOptions) => BashSession): Shell;
+  startShell(
+    start: ShellStart,
+    make?: (options: BashOptions) => BashSession,
+  ): Shell | Promise<Shell>;
   sleep(ms: number): Promise<void>;
   random(): number;
   now(): number;

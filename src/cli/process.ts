@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   accessSync,
   appendFileSync,
@@ -20,13 +19,14 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir, tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { isatty } from "node:tty";
 import { TerminalKeys } from "../present/keys.js";
 import type { FileData } from "../reader/read.js";
 import type { RunChannel } from "../run/run.js";
-import { BashSession } from "../session/bash.js";
+import type { BashSession } from "../session/bash.js";
 import { kindOf, listDir, readRegularFile, which } from "./files.js";
 import { main } from "./main.js";
 
@@ -175,6 +175,17 @@ function sameOutput(): boolean {
 }
 
 const sessions = new Set<BashSession>();
+
+/**
+ * `stty`, run only by live runs: node:child_process (with node:net) is loaded when first
+ * needed, so that a dry run, a check or `--version` never loads it.
+ */
+function stty(args: string[], stdout: "pipe" | "ignore"): string | undefined {
+  const { spawnSync } = createRequire(import.meta.url)(
+    "node:child_process",
+  ) as typeof import("node:child_process");
+  return spawnSync("stty", args, { stdio: ["inherit", stdout, "ignore"], encoding: "utf8" }).stdout;
+}
 // isatty, not process.stdin.isTTY: a CI run never reads stdin, so its stream is never made.
 const stdinIsTTY = isatty(0);
 let savedTerminal: string | undefined;
@@ -182,10 +193,7 @@ let savedTerminal: string | undefined;
 /** Notes the terminal's settings before a live run touches it (dry runs and checks never do). */
 function saveTerminal(): void {
   if (!stdinIsTTY || savedTerminal !== undefined) return;
-  savedTerminal = spawnSync("stty", ["-g"], {
-    stdio: ["inherit", "pipe", "ignore"],
-    encoding: "utf8",
-  }).stdout?.trim();
+  savedTerminal = stty(["-g"], "pipe")?.trim();
 }
 
 /** The row the status line holds, if one is up: an abrupt exit must give the row back. */
@@ -221,7 +229,7 @@ function restoreTerminal(): void {
   } catch {
     // stdin already closed.
   }
-  if (savedTerminal) spawnSync("stty", [savedTerminal], { stdio: ["inherit", "ignore", "ignore"] });
+  if (savedTerminal) stty([savedTerminal], "ignore");
   if (process.stdout.isTTY) process.stdout.write("\u001b[?25h");
 }
 
@@ -438,9 +446,17 @@ export async function runProcess(script: string, warm: BashSession | undefined):
           sessions.delete(taken);
           void taken.close();
         }
-        const session = make ? make(options) : new BashSession(options);
-        sessions.add(session);
-        return session;
+        if (make) {
+          const session = make(options);
+          sessions.add(session);
+          return session;
+        }
+        // Loaded here, by live runs only (a session started early brought it already).
+        return import("../session/bash.js").then(({ BashSession }) => {
+          const session = new BashSession(options);
+          sessions.add(session);
+          return session;
+        });
       },
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,

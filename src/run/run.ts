@@ -73,7 +73,8 @@ export interface RunDeps {
   readonly stderr: Output;
   /** The environment the session starts with (SHELL and inherited options already set). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  startShell(start: ShellStart): Shell;
+  /** Starts the session (its module may load first). */
+  startShell(start: ShellStart): Shell | Promise<Shell>;
   /** The presenter's keys; undefined in CI. */
   readonly keys: Keys | undefined;
   readonly random: () => number;
@@ -173,7 +174,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   }
   const started = deps.now();
   const env = { ...deps.env, ...cockpit?.env };
-  const shell = deps.startShell({
+  const shell = await deps.startShell({
     bash: request.bash,
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,

@@ -42,7 +42,10 @@ export interface StageIo {
   /** TERM for the pty. */
   readonly term: string;
   /** Starts a bash session made by `make`, tracked so that a signal can end it. */
-  startShell(start: ShellStart, make: (options: BashOptions) => BashSession): Shell;
+  startShell(
+    start: ShellStart,
+    make: (options: BashOptions) => BashSession,
+  ): Shell | Promise<Shell>;
   sleep(ms: number): Promise<void>;
   /** What a dry run needs, to list the steps a recording lacks before a replay. */
   readonly plan: {

@@ -1,10 +1,27 @@
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from "node:child_process";
-import { constants, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Duplex } from "node:stream";
-import { ANSWERS, ENDED, type HandshakeChannel, MIN_BASH, REQUESTS, sessionLoop } from "./loop.js";
+import {
+  ANSWERS,
+  ENDED,
+  type HandshakeChannel,
+  IDLE,
+  MIN_BASH,
+  REQUESTS,
+  sessionLoop,
+} from "./loop.js";
 import { alive, descendants, signalAll } from "./proctree.js";
 import type { RunOptions, Shell, ShellReady, ShellRun } from "./shell.js";
 
@@ -129,8 +146,8 @@ type Pending =
     }
   | { kind: "state"; resolve: (script: string | undefined) => void };
 
-/** What the session's directory holds: its two pipes, and a function the demo set aside. */
-const SESSION_FILES = [REQUESTS, ANSWERS, "fn"];
+/** What the session's directory holds: its pipes, and a function the demo set aside. */
+const SESSION_FILES = [REQUESTS, ANSWERS, IDLE, "fn"];
 
 /**
  * Removes the session's directory: its known files one by one, which is much cheaper at
@@ -160,6 +177,20 @@ function removeSessionDir(dir: string): void {
 const RUNNER_VARIABLE = /^(SHELL|DEMOSH_[A-Za-z0-9_]*|DEMOSHTS_[A-Za-z0-9_]*)$/;
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/** Writes `text` to the watchdog's idle pipe, if it is there and the watchdog holds it open. */
+function tellIdle(fifo: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    // Never blocks: with no reader the open fails (ENXIO), and the watchdog ends by itself.
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    writeSync(fd, text);
+  } catch {
+    // No watchdog waiting there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 /** The gap between asking a timed-out command's processes to stop and forcing them. */
 const KILL_GRACE_MS = 500;
@@ -193,6 +224,8 @@ export class BashSession implements Shell {
   /** How bash ended, and the short wait before that is reported (see the constructor). */
   private lastExit: { code: number | null; signal: string | null } | undefined;
   private settling: NodeJS.Timeout | undefined;
+  /** Resolves when bash has ended. */
+  private readonly gone: Promise<void>;
   /** What the session was started with, for `adopt`. */
   private readonly options: BashOptions;
   private adopted = false;
@@ -220,7 +253,7 @@ export class BashSession implements Shell {
       // No descriptor 3 to report on: the runner makes the pipes, the handshake comes as an answer.
       const made = spawnSync(
         "mkfifo",
-        ["-m", "600", path.join(this.dir, REQUESTS), path.join(this.dir, ANSWERS)],
+        ["-m", "600", ...[REQUESTS, ANSWERS, IDLE].map((name) => path.join(this.dir, name))],
         { encoding: "utf8" },
       );
       if (made.status !== 0) {
@@ -277,9 +310,12 @@ export class BashSession implements Shell {
       this.ended({ code: 127, signal: null });
     });
     // An answer written just before bash exited may still be on its way: let it arrive first.
-    this.child.onExit((code, signal) => {
-      this.lastExit = { code, signal };
-      this.settling = setTimeout(() => this.ended({ code, signal }), 20);
+    this.gone = new Promise((resolve) => {
+      this.child.onExit((code, signal) => {
+        this.lastExit = { code, signal };
+        this.settling = setTimeout(() => this.ended({ code, signal }), 20);
+        resolve();
+      });
     });
   }
 
@@ -417,15 +453,17 @@ export class BashSession implements Shell {
   }
 
   async close(): Promise<void> {
-    if (!this.exit) {
-      const exited = new Promise<void>((resolve) => this.child.onExit(() => resolve()));
+    // bash may have ended already, its end not yet reported (see the constructor).
+    if (!this.exit && !this.lastExit) {
       // Whatever the demo left running in the background ends with it.
       signalAll(this.tree(this.pid), "SIGTERM");
       if (this.ready_?.ok) this.send("X\0\0");
       else this.child.kill("SIGTERM");
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 2_000);
-      await exited;
+      await this.gone;
       clearTimeout(timer);
+    }
+    if (!this.exit) {
       // Nothing is awaited from a closed session: report its end now rather than keep the
       // runner alive for the wait meant for a last answer in flight.
       clearTimeout(this.settling);
@@ -437,9 +475,10 @@ export class BashSession implements Shell {
   private cleanUp(): void {
     this.control?.destroy();
     this.replies?.destroy();
-    removeSessionDir(this.dir);
     const watchdog = this.child.handshake;
     // bash has ended, and what it left was signalled: the watchdog need not look (see ENDED).
+    if (this.exit && !watchdog) tellIdle(path.join(this.dir, IDLE), `${ENDED}\n`);
+    removeSessionDir(this.dir);
     if (watchdog && this.exit && watchdog.writable) watchdog.end(`${ENDED}\0`);
     else watchdog?.destroy();
   }

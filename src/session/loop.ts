@@ -11,9 +11,10 @@
  * descriptor 3, which a watchdog keeps and the session closes: when the runner
  * dies, the watchdog sees the end of that pipe and ends the session's processes
  * (TERM, then KILL after a grace); a runner that closed the session itself says
- * so first (ENDED), and the watchdog just ends. With the `fifos` channel (no descriptor 3,
- * as under a pseudo-terminal) the runner makes the pipes, the handshake goes to
- * the answers pipe, and the watchdog polls the runner's pid instead.
+ * so first (ENDED), and the watchdog just ends. With the `fifos` channel (no
+ * descriptor 3, as under a pseudo-terminal) the runner makes the pipes, the
+ * handshake goes to the answers pipe, and the watchdog watches the runner's pid
+ * instead, or for ENDED on a pipe of its own.
  *
  * The program opens its pipes only while it reads a request or writes an
  * answer, so no descriptor of the channel is open while a command runs.
@@ -76,6 +77,12 @@ export const ENDED = "ended";
 
 export const REQUESTS = "requests";
 export const ANSWERS = "answers";
+/**
+ * The `fifos` channel's watchdog waits on this pipe for a second at a time between looks
+ * at the runner, instead of starting `sleep` every second; a runner that closed the
+ * session itself writes ENDED (a line) to it.
+ */
+export const IDLE = "idle";
 
 const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
@@ -298,6 +305,7 @@ export function sessionLoop(options: LoopOptions): string {
   const dir = q(options.dir);
   const requests = q(`${options.dir}/${REQUESTS}`);
   const answers = q(`${options.dir}/${ANSWERS}`);
+  const idle = q(`${options.dir}/${IDLE}`);
   const { major, minor } = MIN_BASH;
   const report = options.channel === "fd3" ? ">&3" : `> ${answers}`;
   const bootstrap =
@@ -310,7 +318,9 @@ export function sessionLoop(options: LoopOptions): string {
           "exec 3>&-",
         ]
       : [
-          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; while builtin kill -0 ${options.runner} 2>/dev/null; do command -p sleep 1; done; __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
+          // Opened for reading and writing, the idle pipe never ends: read -t waits its full
+          // second. Without it (or should reading fail), sleep waits instead.
+          `( builtin trap '' INT HUP TERM QUIT; __dsh_me=$BASHPID; __dsh_x=; if [[ -p ${idle} ]]; then while [[ $__dsh_x != ${ENDED} ]] && builtin kill -0 ${options.runner} 2>/dev/null; do builtin read -r -t 1 -u 9 __dsh_x || (( $? > 128 )) || command -p sleep 1; done 9<>${idle}; fi; while [[ $__dsh_x != ${ENDED} ]] && builtin kill -0 ${options.runner} 2>/dev/null; do command -p sleep 1; done; [[ $__dsh_x == ${ENDED} ]] || __dsh_end_all "$__dsh_pid" ) </dev/null >/dev/null 2>&1 & builtin disown`,
           `builtin printf 'H%s %s %s %s\\0' "@{BASH_VERSINFO[0]}" "@{BASH_VERSINFO[1]}" "$!" "$BASH" > ${answers}`,
         ];
   const boot = [

@@ -49,9 +49,14 @@ describe("the built CLI", () => {
         .find((f) => sourcesOf([f]).includes(source)) as string;
     const processChunk = holding("src/cli/process.ts");
     expect(processChunk).toBeDefined();
-    const loaded = sourcesOf(staticClosure(processChunk));
+    const closure = staticClosure(processChunk);
+    const loaded = sourcesOf(closure);
     expect(loaded).toContain("src/cli/main.ts");
-    expect(loaded).toContain("src/session/bash.ts");
+    // The session, with node:child_process and node:net, is for live runs only.
+    expect(loaded).not.toContain("src/session/bash.ts");
+    for (const file of closure) {
+      expect(fs.readFileSync(file, "utf8")).not.toMatch(/from\s*"node:(child_process|net)"/);
+    }
     const lazy = [
       /^node_modules\/(marked|chalk|wrap-ansi|string-width|yaml|ajv|execa)\//,
       /^src\/(check|kube|plan|run|walk)\//,

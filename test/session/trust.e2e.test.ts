@@ -308,6 +308,30 @@ describe("nothing is left behind", () => {
     };
     expect(await eventually(gone, 5_000)).toBe(true);
   });
+
+  it("kill -9 of demoshts recording on a pseudo-terminal: that session ends too", async () => {
+    // A session on a pseudo-terminal has no pipe to the runner: its watchdog watches the pid.
+    const sleep = uniqueSleep();
+    const dir = workspace({ "demo.sh": `echo $$ > session.pid\n${sleep}\n` });
+    const child = spawn(process.execPath, [CLI, "--ci", "--record", "run.cast", "demo.sh"], {
+      cwd: dir,
+      env: minimalEnv(),
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    expect(await eventually(() => processesWith(sleep).length > 0, 10_000)).toBe(true);
+    const session = Number(fs.readFileSync(path.join(dir, "session.pid"), "utf8"));
+    child.kill("SIGKILL");
+    expect(await eventually(() => processesWith(sleep).length === 0, 6_000)).toBe(true);
+    const gone = (): boolean => {
+      try {
+        process.kill(session, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    expect(await eventually(gone, 5_000)).toBe(true);
+  });
 });
 
 describe("closing", () => {
