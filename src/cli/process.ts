@@ -393,6 +393,16 @@ function currentDirectory(): string {
  */
 export async function runProcess(script: string, warm: BashSession | undefined): Promise<void> {
   self = script;
+  // The bash grammar (dry run, check, doctor) is WebAssembly: on V8's baseline compiler only,
+  // as optimising its large functions in the background costs more CPU than a run ever gets
+  // back, and exit waits for it. A process-wide setting, so the command sets it for its own
+  // process; a program using the API keeps V8's choice. (A live run, which started its
+  // session early, never loads the grammar.)
+  if (!warm) {
+    (createRequire(import.meta.url)("node:v8") as typeof import("node:v8")).setFlagsFromString(
+      "--liftoff-only",
+    );
+  }
   if (warm) sessions.add(warm);
   let early = warm;
   try {

@@ -21,17 +21,31 @@ export interface DoctorIo extends NeedsIo {
 
 const VERSION_TIMEOUT_MS = 2_000;
 const SERVER_TIMEOUT_MS = 3_000;
-/** Ways CLIs report their version, tried in order. */
-const VERSION_ARGS: readonly (readonly string[])[] = [["--version"], ["version", "--client"]];
+/**
+ * How a command reports its version: `--version`, then, only for the CLIs known to have
+ * one, their `version` subcommand (without asking a cluster). Any other command is never
+ * given a `version` word: `sh version` runs a file named version, and an `rm` without
+ * `--version` (as on macOS) would remove one.
+ */
+const VERSION_SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
+  kubectl: ["version", "--client"],
+  helm: ["version", "--short"],
+  linkerd: ["version", "--client"],
+  istioctl: ["version", "--remote=false"],
+  k3d: ["version"],
+  kind: ["version"],
+};
 /** Commands whose presence means the demo talks to a cluster. */
 const CLUSTER_CLIS = new Set(["kubectl", "helm", "linkerd", "istioctl"]);
 
 async function versionOf(io: DoctorIo, path: string): Promise<string | undefined> {
-  for (const args of VERSION_ARGS) {
-    const line = await io.runVersion(path, args, VERSION_TIMEOUT_MS);
-    if (line) return line;
-  }
-  return undefined;
+  const line = await io.runVersion(path, ["--version"], VERSION_TIMEOUT_MS);
+  if (line) return line;
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const subcommand = Object.hasOwn(VERSION_SUBCOMMANDS, name)
+    ? VERSION_SUBCOMMANDS[name]
+    : undefined;
+  return subcommand && io.runVersion(path, subcommand, VERSION_TIMEOUT_MS);
 }
 
 /** One line per command: ok, missing, defined or installed by the demo, or not needed here. */

@@ -7,7 +7,6 @@
  * becomes call-stack depth. Executes nothing.
  */
 import { createRequire } from "node:module";
-import { setFlagsFromString } from "node:v8";
 import type { Language, Parser, Tree } from "web-tree-sitter";
 
 /** A piece of a word, as the shell builds it. */
@@ -135,9 +134,6 @@ let loading: Promise<ShellSyntax> | undefined;
 /** Loads the bash grammar once per process (about 50 ms) and returns the parser. */
 export function loadShellSyntax(): Promise<ShellSyntax> {
   loading ??= (async () => {
-    // Baseline code only: optimising the grammar's large functions in the background
-    // costs more CPU than a dry run or a check ever gets back, and exit waits for it.
-    setFlagsFromString("--liftoff-only");
     const { Parser: TsParser, Language } = await import("web-tree-sitter");
     await TsParser.init();
     const wasm = createRequire(import.meta.url).resolve("tree-sitter-bash/tree-sitter-bash.wasm");

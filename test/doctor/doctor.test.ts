@@ -60,6 +60,8 @@ function doctor(files: Record<string, string>, installed: string[], kubeconfigTe
         if (file.endsWith("kubectl")) {
           return args[0] === "version" ? "Client Version: v1.31.0" : undefined;
         }
+        // dash and a BSD rm have no --version either.
+        if (/\/(sh|rm)$/.test(file)) return undefined;
         return args[0] === "--version" ? `${file.split("/").pop()} 1.2.3` : undefined;
       },
     },
@@ -84,6 +86,18 @@ describe("demoshts doctor", () => {
     expect(run.code).toBe(0);
     // kubectl has no --version: its `version --client` was asked for after that failed.
     expect(run.versions).toContain("/usr/bin/kubectl version --client");
+  });
+
+  it("asks only the CLIs known to have one for a version subcommand", async () => {
+    // `sh version --client` would run a file named version; an rm without --version (macOS)
+    // would remove one.
+    const run = await doctor(
+      { "demo.md": "```bash\nkubectl get pods\nsh -c true\nrm -f x\nlinkerd check\n```\n" },
+      ["kubectl", "sh", "rm", "linkerd"],
+    );
+    const asked = run.versions.filter((v) => / version/.test(v)).sort();
+    expect(asked).toEqual(["/usr/bin/kubectl version --client"]);
+    expect(run.versions).toContain("/usr/bin/rm --version");
   });
 
   it("names what is missing, where the demo first uses it, and a server that does not answer", async () => {
