@@ -17,6 +17,9 @@ const common = {
   // A test file per core (see maxWorkers): most tests wait on child processes (bash, the
   // built CLI, pseudo-terminals).
   pool: "forks",
+  // The tests that check or plan in-process load the bash grammar's WebAssembly: on V8's
+  // baseline tier, as the command runs it (optimising it costs more CPU than it saves).
+  execArgv: ["--liftoff-only"] as string[],
 } as const;
 
 export default defineConfig({
