@@ -4,13 +4,12 @@
 // Everything is measured in this same run, interleaved so that load on the
 // machine hits all alike, with NODE_EXTRA_CA_CERTS removed from the environment
 // (when set, Node reads the certificates at every start, ~75 ms here, which
-// would hide what demoshts itself costs). Beside the run:
-//   - the same run with its bash started only when the run asks for it, as
-//     before the entry learnt to start it while the rest loads (BASH_ENV=/dev/null
-//     makes it wait: bash reads that file at start, so none is started before the
-//     demo has been read); the difference is what the overlap gains;
-//   - the session alone: starting the bash session, one command, closing it, in
-//     this process (the same code the CLI runs).
+// would hide what demoshts itself costs). Two shares of the difference are
+// measured apart:
+//   - the session: starting the bash session, one command, closing it, in this
+//     process (the same code the CLI runs);
+//   - the rest (loading demoshts, reading the demo, the run around the session):
+//     the difference less the session.
 // It measures and reports; a figure over the target does not fail (exit 0).
 //
 // `--instructions` also counts the instructions each Node process runs, under
@@ -61,12 +60,12 @@ function childrenCpuMs() {
   }
 }
 
-function timed(command, args, cpu, extraEnv = {}) {
+function timed(command, args, cpu) {
   const before = childrenCpuMs();
   const start = performance.now();
   const result = spawnSync(command, args, {
     cwd: dir,
-    env: { ...env, ...extraEnv },
+    env,
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
   });
@@ -102,8 +101,7 @@ try {
     version: { label: "demoshts --version", times: [], cpu: [] },
     dry: { label: "demoshts --dry-run one.sh", times: [], cpu: [] },
     run: { label: "demoshts --ci one.sh", times: [], cpu: [] },
-    late: { label: "  the same, bash started when asked", times: [], cpu: [] },
-    session: { label: "  session alone (start, true, close)", times: [] },
+    session: { label: "  session: start, `true`, close", times: [] },
   };
   for (let round = 0; round <= RUNS; round++) {
     const warm = round === 0;
@@ -112,9 +110,6 @@ try {
     const version = timed(process.execPath, [CLI, "--version"], !warm && rows.version.cpu);
     const dry = timed(process.execPath, [CLI, "--dry-run", "one.sh"], !warm && rows.dry.cpu);
     const run = timed(process.execPath, [CLI, "--ci", "one.sh"], !warm && rows.run.cpu);
-    const late = timed(process.execPath, [CLI, "--ci", "one.sh"], !warm && rows.late.cpu, {
-      BASH_ENV: "/dev/null",
-    });
     const shell = await session();
     if (round === 0) continue; // warm-up
     rows.node.times.push(node);
@@ -122,7 +117,6 @@ try {
     rows.version.times.push(version);
     rows.dry.times.push(dry);
     rows.run.times.push(run);
-    rows.late.times.push(late);
     rows.session.times.push(shell);
   }
   const m = Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, median(r.times)]));
@@ -147,9 +141,7 @@ try {
     );
   }
   const over = m.run - m.node;
-  console.log(
-    `  ${"  gained by starting bash early".padEnd(36)}${ms(m.late - m.run)}${ms(low.late - low.run)}`,
-  );
+  console.log(`  ${"  the rest (run - node - session)".padEnd(36)}${ms(over - m.session)}`);
   console.log(`  runs: ${RUNS} each, interleaved, after one warm-up round`);
   console.log(
     "  cpu: mean user+system time of the process and the children it waited for (bash, the",

@@ -386,27 +386,22 @@ function currentDirectory(): string {
   }
 }
 
-/**
- * Runs the command line. `script` is the command's own file (what the launcher runs);
- * `warm` is a session the entry started before the rest of the tool had loaded (see
- * src/cli/warm.ts): the run takes it when it asks for just that session, else it is closed.
- */
-export async function runProcess(script: string, warm: BashSession | undefined): Promise<void> {
+/** Runs the command line; `script` is the command's own file (what the launcher runs). */
+export async function runProcess(script: string): Promise<void> {
   self = script;
-  // The bash grammar (dry run, check, doctor) is WebAssembly: on V8's baseline compiler only,
-  // as optimising its large functions in the background costs more CPU than a run ever gets
-  // back, and exit waits for it. A process-wide setting, so the command sets it for its own
-  // process; a program using the API keeps V8's choice. (A live run, which started its
-  // session early, never loads the grammar.)
-  if (!warm) {
+  const argv = process.argv.slice(2);
+  // The bash grammar that a dry run, check and doctor load is WebAssembly: on V8's baseline
+  // compiler only, as optimising its large functions in the background costs more CPU than
+  // such a run ever gets back, and exit waits for it. It is a process-wide setting, so the
+  // command sets it for its own process (a program using the API keeps V8's choice), and
+  // only for those modes: a live run never loads the grammar, nor node:v8 for this.
+  if (argv[0] === "check" || argv[0] === "doctor" || argv.includes("--dry-run")) {
     (createRequire(import.meta.url)("node:v8") as typeof import("node:v8")).setFlagsFromString(
       "--liftoff-only",
     );
   }
-  if (warm) sessions.add(warm);
-  let early = warm;
   try {
-    const code = await main(process.argv.slice(2), {
+    const code = await main(argv, {
       stdout: process.stdout,
       stderr: process.stderr,
       env: process.env,
@@ -448,20 +443,12 @@ export async function runProcess(script: string, warm: BashSession | undefined):
               tee: { stdout: process.stdout, stderr: process.stderr, merged: sameOutput() },
             }
           : start;
-        // The session started early is this one when it was started just so.
-        const taken = early;
-        early = undefined;
-        if (taken && !make && taken.adopt(options)) return taken;
-        if (taken) {
-          sessions.delete(taken);
-          void taken.close();
-        }
         if (make) {
           const session = make(options);
           sessions.add(session);
           return session;
         }
-        // Loaded here, by live runs only (a session started early brought it already).
+        // Loaded here, by live runs only.
         return import("../session/bash.js").then(({ BashSession }) => {
           const session = new BashSession(options);
           sessions.add(session);
@@ -575,10 +562,5 @@ export async function runProcess(script: string, warm: BashSession | undefined):
     restoreTerminal();
     process.stderr.write(`demoshts: internal error: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
-  }
-  // Never taken (a demo that did not parse, a usage error): it ran nothing, and ends now.
-  if (early) {
-    sessions.delete(early);
-    await early.close();
   }
 }

@@ -169,15 +169,6 @@ function removeSessionDir(dir: string): void {
   }
 }
 
-/**
- * The variables of the runner's own that an early session may still be given before its
- * first command (see `adopt`): `$SHELL` and DEMOSH_* / DEMOSHTS_*. bash gives none of them
- * a meaning at start-up, so setting them then is the same as starting with them.
- */
-const RUNNER_VARIABLE = /^(SHELL|DEMOSH_[A-Za-z0-9_]*|DEMOSHTS_[A-Za-z0-9_]*)$/;
-
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
 /** Writes `text` to the watchdog's idle pipe, if it is there and the watchdog holds it open. */
 function tellIdle(fifo: string, text: string): void {
   let fd: number | undefined;
@@ -226,9 +217,6 @@ export class BashSession implements Shell {
   private settling: NodeJS.Timeout | undefined;
   /** Resolves when bash has ended. */
   private readonly gone: Promise<void>;
-  /** What the session was started with, for `adopt`. */
-  private readonly options: BashOptions;
-  private adopted = false;
 
   /** What the session started (its commands' processes), the watchdog left out. */
   private tree(...roots: number[]): number[] {
@@ -236,7 +224,6 @@ export class BashSession implements Shell {
   }
 
   constructor(options: BashOptions) {
-    this.options = options;
     this.now = options.now ?? Date.now;
     this.bash = options.bash ?? "bash";
     this.started = new Promise((resolve) => {
@@ -317,39 +304,6 @@ export class BashSession implements Shell {
         resolve();
       });
     });
-  }
-
-  /**
-   * Takes this session, started early (before the run knew what it needs), as the session
-   * `options` describe, once. It can be when both are the default session (the runner's
-   * own terminal, descriptor 3) of the same bash, demo path, arguments and directory, and
-   * their environments differ only in the runner's own variables: those are set before
-   * the first command. Otherwise (false) the run starts the session it needs, and this one
-   * is to be closed.
-   */
-  adopt(options: BashOptions): boolean {
-    const early = this.options;
-    if (this.adopted || this.exit) return false;
-    if (options.launch || options.tee || options.channel || options.doneMark !== undefined)
-      return false;
-    if (early.launch || early.tee || early.channel || early.doneMark !== undefined) return false;
-    if ((options.bash ?? "bash") !== this.bash) return false;
-    if (options.argv0 !== early.argv0 || options.cwd !== early.cwd) return false;
-    if (options.args.length !== early.args.length) return false;
-    if (options.args.some((arg, i) => arg !== early.args[i])) return false;
-    const assignments: string[] = [];
-    for (const name of new Set([...Object.keys(early.env), ...Object.keys(options.env)])) {
-      const before = early.env[name];
-      const after = options.env[name];
-      if (before === after) continue;
-      if (!RUNNER_VARIABLE.test(name)) return false;
-      assignments.push(
-        after === undefined ? `builtin unset -v ${name}` : `builtin export ${name}=${quote(after)}`,
-      );
-    }
-    this.adopted = true;
-    if (assignments.length > 0) this.send(`A\0${assignments.join("\n")}\0`);
-    return true;
   }
 
   /** Resolves once bash has reported its version (or failed to start, or is too old). */

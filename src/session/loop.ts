@@ -24,10 +24,7 @@
  *       file may be left out when it is the previous request's);
  *   `Q` then space-separated names (digits for $1...): report their values;
  *   `X` then nothing: end the session (the demo's EXIT trap runs);
- *   `P` then nothing: report the session's state as a script that recreates it;
- *   `A` then assignments (`builtin export NAME=...`, `builtin unset -v NAME`): the
- *       environment a session started early (see warm.ts) is to have, run by the
- *       plumbing before any command; nothing is answered.
+ *   `P` then nothing: report the session's state as a script that recreates it.
  * Answers (NUL-terminated): `S<status> <errexit>` after a command; `v1<value>` or
  * `v0` (unset) per name, then `E`; `p<script>` for `P`.
  *
@@ -112,7 +109,6 @@ const LOOP = [
   ";;",
   "X*) builtin exit 0 ;;",
   "P*) __dsh_state ;;",
-  'A*) builtin eval "$__dsh_t" ;;',
   "Q*)",
   '__dsh_query "$@";',
   ";;",
