@@ -58,8 +58,11 @@ export interface CliIo {
   now(): number;
   /** Calls `listener` on SIGINT; returns how to stop listening. */
   onInterrupt(listener: () => void): () => void;
-  /** The cluster guard: is the current Kubernetes context `expected`, and does its API server answer? */
-  guardContext(expected: string): Promise<GuardVerdict>;
+  /**
+   * The cluster guard: is the current Kubernetes context `expected`, and does its API server
+   * answer? (`answered`: a server an outer run found answering for it; see runDemo.)
+   */
+  guardContext(expected: string, answered?: string): Promise<GuardVerdict>;
   /** "file", "dir", or undefined when nothing is at the path. */
   kindOf(absolutePath: string): "file" | "dir" | undefined;
   listDir(absolutePath: string): string[];
@@ -560,7 +563,7 @@ async function live(
     keys: ci || staged ? undefined : io.keys(),
     random: () => io.random(),
     onInterrupt: (listener: () => void) => io.onInterrupt(listener),
-    guardContext: (expected: string) => io.guardContext(expected),
+    guardContext: (expected: string, answered?: string) => io.guardContext(expected, answered),
     now: () => io.now(),
     channel,
     outermost: !nested,

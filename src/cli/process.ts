@@ -494,11 +494,19 @@ export async function runProcess(script: string): Promise<void> {
           ?.trim();
       },
       kubeconfig: kubeconfigSource(),
-      guardContext: async (expected) => {
+      guardContext: async (expected, answered) => {
+        // A nested demo whose outer run found this context's server answering: the context
+        // is checked again, the server is not asked again.
+        if (answered !== undefined) {
+          const { sameContextAs } = await import("../kube/kubeconfig-read.js");
+          if (sameContextAs(kubeconfigSource(), expected, answered)) {
+            return { ok: true, server: answered };
+          }
+        }
         // Loaded only when a context is expected: client-node is large.
         const { guardContext } = await import("../kube/guard.js");
         const verdict = await guardContext(expected, kubeconfigSource());
-        return verdict.ok ? { ok: true } : verdict;
+        return verdict.ok ? { ok: true, server: verdict.server } : verdict;
       },
       files: {
         read: (file) => {

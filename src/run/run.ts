@@ -53,7 +53,36 @@ export interface RunChannel {
 }
 
 /** What the cluster guard found: the context may be used, or why not. */
-export type GuardVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
+export type GuardVerdict =
+  | {
+      readonly ok: true;
+      /** The API server found answering, when one was asked (see ANSWERED_VAR). */
+      readonly server?: string;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Where a run tells its nested demos which context's server it found answering:
+ * `{"context":...,"server":...}`. A nested demo still checks that the current context is
+ * the one expected; when it is that context on that server, it does not ask the server
+ * again (loading the Kubernetes client to do so takes most of a second).
+ */
+export const ANSWERED_VAR = "DEMOSHTS_KUBE_ANSWERED";
+
+/** The server an outer run found answering for `context` (from ANSWERED_VAR), if any. */
+function outerAnswer(text: string | undefined, context: string): string | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== "object") return undefined;
+    const fields = value as Record<string, unknown>;
+    return fields.context === context && typeof fields.server === "string" && fields.server !== ""
+      ? fields.server
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ShellStart {
   /** The bash to run (--bash, DEMOSHTS_BASH); `bash` from PATH when undefined. */
@@ -81,8 +110,12 @@ export interface RunDeps {
   /** Calls `listener` when the run is interrupted (SIGINT); returns how to stop listening. */
   onInterrupt(listener: () => void): () => void;
   readonly now: () => number;
-  /** Checks that the current Kubernetes context is `expected` and that its API server answers. */
-  guardContext(expected: string): Promise<GuardVerdict>;
+  /**
+   * Checks that the current Kubernetes context is `expected` and that its API server
+   * answers. `answered`: the server an outer run found answering for that context; when the
+   * context is still on it, the server need not be asked again.
+   */
+  guardContext(expected: string, answered?: string): Promise<GuardVerdict>;
   /** What the cockpit needs beyond the above (absent: no cockpit, as in unit tests). */
   readonly cockpit?: Pick<
     CockpitDeps,
@@ -132,8 +165,12 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
   }
   const script = loaded.script;
   const expected = request.kubeContext ?? script.kubeContext?.name;
+  let answered: string | undefined;
   if (expected !== undefined) {
-    const verdict = await deps.guardContext(expected);
+    const verdict = await deps.guardContext(
+      expected,
+      outerAnswer(deps.env[ANSWERED_VAR], expected),
+    );
     if (!verdict.ok) {
       const where =
         request.kubeContext === undefined && script.kubeContext
@@ -143,6 +180,7 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
       deps.stderr.write(`demoshts: ${request.file} was not run: nothing was executed.\n`);
       return 2;
     }
+    if (verdict.server) answered = JSON.stringify({ context: expected, server: verdict.server });
   }
   let cockpit: Cockpit | undefined;
   if (request.cockpit && deps.cockpit) {
@@ -179,7 +217,14 @@ export async function runDemo(request: RunRequest, deps: RunDeps): Promise<numbe
     argv0: path.resolve(deps.host.cwd, request.file),
     args: request.args,
     // Nested demos check the same context again when they start.
-    env: expected === undefined ? env : { ...env, DEMOSH_KUBE_CONTEXT: expected },
+    env:
+      expected === undefined
+        ? env
+        : {
+            ...env,
+            DEMOSH_KUBE_CONTEXT: expected,
+            ...(answered === undefined ? {} : { [ANSWERED_VAR]: answered }),
+          },
     cwd: deps.host.cwd,
     ...(cockpit?.keepOutput ? { keepOutput: true } : {}),
   });

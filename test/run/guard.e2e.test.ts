@@ -10,10 +10,13 @@ import { CLI } from "./e2e-helpers.js";
 let server: Server;
 let port = 0;
 const dirs: string[] = [];
+/** How many times the stand-in server was asked for /version. */
+let asked = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/version") {
+      asked++;
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ major: "1", minor: "30", gitVersion: "v1.30.4" }));
     } else {
@@ -117,6 +120,40 @@ describe("the cluster guard, end to end", () => {
     expect(run.stdout).toContain("nested sees k3d-workshop");
     expect(existsSync(path.join(dir, "created-by-demo"))).toBe(true);
     expect(existsSync(path.join(dir, "created-by-nested"))).toBe(true);
+  });
+
+  it("a nested demo checks the context again, but does not ask the server its outer run found answering", async () => {
+    const dir = workspace("k3d-workshop", DEMO);
+    writeFileSync(path.join(dir, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
+    const before = asked;
+    const run = await demoshts(dir, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(path.join(dir, "created-by-nested"))).toBe(true);
+    expect(asked - before).toBe(1);
+  });
+
+  it("a nested demo refuses a context the demo switched to, and asks a server that changed", async () => {
+    const switched = workspace(
+      "k3d-workshop",
+      "```bash\nsed -i 's/^current-context: .*/current-context: prod/' kubeconfig\n$SHELL nested.md\n```\n",
+    );
+    writeFileSync(path.join(switched, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
+    const refused = await demoshts(switched, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('but the current context is "prod"');
+    expect(existsSync(path.join(switched, "created-by-nested"))).toBe(false);
+
+    // The same context moved to another address of the same server: asked again.
+    const moved = workspace(
+      "k3d-workshop",
+      "```bash\nsed -i 's#http://127.0.0.1:#http://localhost:#' kubeconfig\n$SHELL nested.md\n```\n",
+    );
+    writeFileSync(path.join(moved, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
+    const before = asked;
+    const run = await demoshts(moved, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(path.join(moved, "created-by-nested"))).toBe(true);
+    expect(asked - before).toBe(2);
   });
 
   it("refuses when the expected context's API server does not answer", async () => {
