@@ -184,11 +184,11 @@ function toContext(name: string, body: Raw, file: string): Context {
  * one file is an error. Relative file references (certificate-authority,
  * client-certificate, client-key, token-file, an exec command with a
  * directory part) are relative to the kubeconfig that holds them. Referenced
- * files are read here, through `source`, and handed to client-node inline (by
- * kubeconfig.ts), so
- * client-node never reads the file system for them; one that cannot be read
- * is reported by {@link unusableReason} when its context is used, as kubectl
- * does. `files` lists the kubeconfig files actually read, in order.
+ * files are read here, through `source`; kubeconfig.ts hands them to client-node
+ * inline, so client-node never reads the file system for them. One that cannot be
+ * read is a problem of its entry (reported by unusableReason in kubeconfig.ts when
+ * its context is used, as kubectl does). `files` lists the kubeconfig files actually
+ * read, in order.
  */
 export function readKubeconfig(source: KubeconfigSource): KubeconfigData | { error: string } {
   const candidates = candidateFiles(source);

@@ -108,52 +108,52 @@ describe("the cluster guard, end to end", () => {
     expect(existsSync(path.join(byScript, "created-by-demo"))).toBe(false);
   });
 
-  it("runs when the context is the expected one and its API server answers; nested demos check again", async () => {
-    const dir = workspace("k3d-workshop", DEMO);
+  /**
+   * A run expecting k3d-workshop of `demo`, whose nested.md says what context it sees; with
+   * how many times the stand-in server was asked, and whether the nested demo ran.
+   */
+  async function guardedWithNested(demo: string) {
+    const dir = workspace("k3d-workshop", demo);
     writeFileSync(
       path.join(dir, "nested.md"),
       '```bash\necho "nested sees $DEMOSH_KUBE_CONTEXT"\ntouch created-by-nested\n```\n',
     );
+    const before = asked;
     const run = await demoshts(dir, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
+    return {
+      ...run,
+      dir,
+      asked: asked - before,
+      nestedRan: existsSync(path.join(dir, "created-by-nested")),
+    };
+  }
+
+  it("runs when the context is the expected one and its API server answers; nested demos check the context again, not the server", async () => {
+    const run = await guardedWithNested(DEMO);
     expect(run.stderr).not.toContain("error");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("nested sees k3d-workshop");
-    expect(existsSync(path.join(dir, "created-by-demo"))).toBe(true);
-    expect(existsSync(path.join(dir, "created-by-nested"))).toBe(true);
-  });
-
-  it("a nested demo checks the context again, but does not ask the server its outer run found answering", async () => {
-    const dir = workspace("k3d-workshop", DEMO);
-    writeFileSync(path.join(dir, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
-    const before = asked;
-    const run = await demoshts(dir, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
-    expect(run.status, run.stderr).toBe(0);
-    expect(existsSync(path.join(dir, "created-by-nested"))).toBe(true);
-    expect(asked - before).toBe(1);
+    expect(existsSync(path.join(run.dir, "created-by-demo"))).toBe(true);
+    expect(run.nestedRan).toBe(true);
+    // The outer run asked; its nested demo, on the same context and server, did not.
+    expect(run.asked).toBe(1);
   });
 
   it("a nested demo refuses a context the demo switched to, and asks a server that changed", async () => {
-    const switched = workspace(
-      "k3d-workshop",
+    const switched = await guardedWithNested(
       "```bash\nsed -i 's/^current-context: .*/current-context: prod/' kubeconfig\n$SHELL nested.md\n```\n",
     );
-    writeFileSync(path.join(switched, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
-    const refused = await demoshts(switched, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toContain('but the current context is "prod"');
-    expect(existsSync(path.join(switched, "created-by-nested"))).toBe(false);
+    expect(switched.status).not.toBe(0);
+    expect(switched.stderr).toContain('but the current context is "prod"');
+    expect(switched.nestedRan).toBe(false);
 
     // The same context moved to another address of the same server: asked again.
-    const moved = workspace(
-      "k3d-workshop",
+    const moved = await guardedWithNested(
       "```bash\nsed -i 's#http://127.0.0.1:#http://localhost:#' kubeconfig\n$SHELL nested.md\n```\n",
     );
-    writeFileSync(path.join(moved, "nested.md"), "```bash\ntouch created-by-nested\n```\n");
-    const before = asked;
-    const run = await demoshts(moved, ["--ci", "--kube-context", "k3d-workshop", "demo.md"]);
-    expect(run.status, run.stderr).toBe(0);
-    expect(existsSync(path.join(moved, "created-by-nested"))).toBe(true);
-    expect(asked - before).toBe(2);
+    expect(moved.status, moved.stderr).toBe(0);
+    expect(moved.nestedRan).toBe(true);
+    expect(moved.asked).toBe(2);
   });
 
   it("refuses when the expected context's API server does not answer", async () => {

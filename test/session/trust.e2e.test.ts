@@ -286,10 +286,11 @@ describe("nothing is left behind", () => {
     expect(await eventually(() => processesWith(late).length === 0, 3_000)).toBe(true);
   });
 
-  it("kill -9 of demoshts: the session notices and ends itself and its command", async () => {
+  /** kill -9 of a run of `demoshts ARGS demo.sh` in the middle of a command; then its session must end. */
+  async function killedMidCommand(args: readonly string[], within: number): Promise<void> {
     const sleep = uniqueSleep();
     const dir = workspace({ "demo.sh": `echo $$ > session.pid\n${sleep}\n` });
-    const child = spawn(process.execPath, [CLI, "--ci", "demo.sh"], {
+    const child = spawn(process.execPath, [CLI, ...args, "demo.sh"], {
       cwd: dir,
       env: minimalEnv(),
       stdio: ["ignore", "ignore", "ignore"],
@@ -297,7 +298,7 @@ describe("nothing is left behind", () => {
     expect(await eventually(() => processesWith(sleep).length > 0, 10_000)).toBe(true);
     const session = Number(fs.readFileSync(path.join(dir, "session.pid"), "utf8"));
     child.kill("SIGKILL");
-    expect(await eventually(() => processesWith(sleep).length === 0, 5_000)).toBe(true);
+    expect(await eventually(() => processesWith(sleep).length === 0, within)).toBe(true);
     const gone = (): boolean => {
       try {
         process.kill(session, 0);
@@ -307,30 +308,15 @@ describe("nothing is left behind", () => {
       }
     };
     expect(await eventually(gone, 5_000)).toBe(true);
+  }
+
+  it("kill -9 of demoshts: the session notices and ends itself and its command", async () => {
+    await killedMidCommand(["--ci"], 5_000);
   });
 
   it("kill -9 of demoshts recording on a pseudo-terminal: that session ends too", async () => {
     // A session on a pseudo-terminal has no pipe to the runner: its watchdog watches the pid.
-    const sleep = uniqueSleep();
-    const dir = workspace({ "demo.sh": `echo $$ > session.pid\n${sleep}\n` });
-    const child = spawn(process.execPath, [CLI, "--ci", "--record", "run.cast", "demo.sh"], {
-      cwd: dir,
-      env: minimalEnv(),
-      stdio: ["ignore", "ignore", "ignore"],
-    });
-    expect(await eventually(() => processesWith(sleep).length > 0, 10_000)).toBe(true);
-    const session = Number(fs.readFileSync(path.join(dir, "session.pid"), "utf8"));
-    child.kill("SIGKILL");
-    expect(await eventually(() => processesWith(sleep).length === 0, 6_000)).toBe(true);
-    const gone = (): boolean => {
-      try {
-        process.kill(session, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    expect(await eventually(gone, 5_000)).toBe(true);
+    await killedMidCommand(["--ci", "--record", "run.cast"], 6_000);
   });
 });
 
